@@ -1,0 +1,75 @@
+// swift-tools-version:6.0
+// Understudy: a sandboxed GUI automation agent for Linux.
+// Targets and the import rules between them: docs/architecture.md (mirrors shared/docs/architecture.md).
+import PackageDescription
+
+// Numeric code is unusable unoptimized (per-element loops run 20-100x slower at -Onone), so these
+// targets are optimized in every configuration; tests still see them through @testable import.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "Understudy",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "understudy", targets: ["understudy"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // Layer 0: C libraries. Each is imported by exactly one Swift target.
+        .systemLibrary(name: "CX11", path: "Sources/CX11"),
+        .systemLibrary(name: "CXdo", path: "Sources/CXdo"),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        // libpng reports errors through longjmp; the jump must land in C, so this is a small C target.
+        .target(name: "CPNG", path: "Sources/CPNG", linkerSettings: [.linkedLibrary("png")]),
+
+        // Layer 1
+        .target(name: "Imaging", dependencies: ["CPNG"], swiftSettings: optimized),
+        .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: optimized),
+
+        // Layer 2
+        .target(name: "ModelFormats", dependencies: ["Tensors"], swiftSettings: optimized),
+        .target(name: "Tokenization", swiftSettings: optimized),
+        .target(name: "Desktop", dependencies: ["Imaging", "CX11", "CXdo"]),
+
+        // Layer 3
+        .target(name: "Qwen3VL", dependencies: ["Tensors", "ModelFormats", "Tokenization", "Imaging"],
+                swiftSettings: optimized),
+        .target(name: "Actions"),
+        .target(name: "Policy", dependencies: ["Actions", "TOMLKit"]),
+        .target(name: "Audit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
+        // Layer 4
+        .target(name: "Agent", dependencies: [
+            "Actions", "Policy", "Audit", "Desktop", "Imaging", "Qwen3VL", "Tokenization",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Layer 5
+        .executableTarget(name: "understudy", dependencies: [
+            "Agent", "Actions", "Policy", "Audit", "Desktop", "Imaging", "Qwen3VL", "Tokenization",
+            "ModelFormats", "Tensors",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Tests. Unit tests need no X server, network or weights; DesktopTests and AgentTests start Xvfb.
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "Tensors"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DesktopTests", dependencies: ["Desktop", "Imaging"]),
+        .testTarget(name: "Qwen3VLTests", dependencies: ["Qwen3VL", "ModelFormats", "Tensors", "Tokenization", "Imaging"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "ActionsTests", dependencies: ["Actions"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "Actions"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Actions", "Policy", "Audit", "Desktop", "Imaging"]),
+        .testTarget(name: "CLITests", dependencies: ["Imaging"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// Actions: see README.md in this folder.

@@ -1,0 +1,1 @@
+// Audit: see README.md in this folder.

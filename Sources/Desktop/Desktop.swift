@@ -1,0 +1,1 @@
+// Desktop: see README.md in this folder.

@@ -1,0 +1,1 @@
+// ModelFormats: see README.md in this folder.

@@ -1,0 +1,1 @@
+// Policy: see README.md in this folder.

@@ -1,0 +1,1 @@
+// Qwen3VL: see README.md in this folder.

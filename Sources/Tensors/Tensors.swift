@@ -1,0 +1,1 @@
+// Tensors: see README.md in this folder.

@@ -1,0 +1,1 @@
+// Tokenization: see README.md in this folder.
