@@ -1,0 +1,27 @@
+import ArgumentParser
+import Logging
+
+/// The command line: the only place that picks real implementations and bootstraps logging.
+/// Each command lives in its own file (`<Name>Command.swift`); register it in `subcommands` below.
+@main
+struct Understudy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "understudy",
+        abstract: "A sandboxed GUI automation agent for Linux.",
+        version: "0.1.0",
+        subcommands: [
+            // registered commands (one line each):
+        ]
+    )
+}
+
+/// Logs go to stderr only: stdout carries machine-readable results and nothing else.
+enum CLILogging {
+    static func bootstrap(verbose: Bool = false) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = verbose ? .debug : .info
+            return handler
+        }
+    }
+}
