@@ -1,1 +1,0 @@
-// Actions: see README.md in this folder.
