@@ -1,0 +1,122 @@
+// Token-for-token parity with the reference (transformers' fast tokenizer on the same files) over the
+// strings of Fixtures/tokenizer-cases.json, written by scripts/make-tokenizer-fixtures.py.
+
+import Foundation
+import XCTest
+@testable import Tokenization
+
+final class TokenizerParityTests: XCTestCase {
+    func testEveryFixtureEncodesToTheReferenceIDs() throws {
+        let tokenizer = try TokenizerFixtures.qwen()
+        let cases = try TokenizerFixtures.load("tokenizer-cases").list("cases")
+        XCTAssertGreaterThanOrEqual(cases.count, 1000)
+        var failures = 0
+        for (i, c) in cases.enumerated() {
+            let text = try c.string("text")
+            let expected = try c.ids("ids")
+            let got = tokenizer.encode(text)
+            if got != expected {
+                failures += 1
+                if failures <= 20 {
+                    XCTFail("case \(i) (\(try c.string("kind"))) \(text.debugDescription):\n  expected \(expected)\n  got      \(got)")
+                }
+            }
+        }
+        XCTAssertEqual(failures, 0, "\(failures) of \(cases.count) cases differ")
+    }
+
+    func testPriorityQueueMergeMatchesTheLinearMerge() throws {
+        // Every word goes through the queue when the threshold is 0; the fixtures must not notice.
+        let tokenizer = try TokenizerFixtures.qwen().withHeapThreshold(0)
+        let cases = try TokenizerFixtures.load("tokenizer-cases").list("cases")
+        for (i, c) in cases.enumerated() {
+            XCTAssertEqual(tokenizer.encode(try c.string("text")), try c.ids("ids"), "case \(i)")
+        }
+    }
+
+    func testDecodeMatchesTheReference() throws {
+        let tokenizer = try TokenizerFixtures.qwen()
+        let cases = try TokenizerFixtures.load("tokenizer-cases").list("cases")
+        for (i, c) in cases.enumerated() {
+            let ids = try c.ids("ids")
+            // Bytes, not String ==, which would accept any canonically equivalent text.
+            XCTAssertEqual(Array(tokenizer.decode(ids).utf8), Array(try c.string("decoded").utf8), "case \(i)")
+            XCTAssertEqual(Array(tokenizer.decode(ids, skipSpecialTokens: true).utf8),
+                           Array(try c.string("decoded_skip_special").utf8), "case \(i)")
+        }
+    }
+
+    func testRoundTripGivesTheNormalizedText() throws {
+        let tokenizer = try TokenizerFixtures.qwen()
+        let cases = try TokenizerFixtures.load("tokenizer-cases").list("cases")
+        for (i, c) in cases.enumerated() {
+            let text = try c.string("text")
+            let decoded = tokenizer.decode(tokenizer.encode(text))
+            // NFC applies to the text between added tokens, so `<|im_start|>\u{338}` keeps its `>`;
+            // everywhere else the round trip is exactly NFC(text).
+            let nfc = text.precomposedStringWithCanonicalMapping
+            if text.contains("|>\u{338}") || text.contains(">\u{338}") {
+                XCTAssertEqual(Array(decoded.utf8), Array(try c.string("decoded").utf8), "case \(i)")
+            } else {
+                XCTAssertEqual(Array(decoded.unicodeScalars), Array(nfc.unicodeScalars), "case \(i) \(text.debugDescription)")
+            }
+        }
+    }
+
+    func testAddedTokenIsMatchedBeforeNormalization() throws {
+        let tokenizer = try TokenizerFixtures.qwen()
+        // NFC("<|im_start|>\u{338}") would turn the final ">" into "≯" and lose the token.
+        XCTAssertEqual(tokenizer.encode("<|im_start|>\u{338}").first, 151644)
+        XCTAssertEqual(Array(tokenizer.decode(tokenizer.encode("<|im_start|>\u{338}")).utf8), Array("<|im_start|>\u{338}".utf8))
+    }
+
+    func testInvalidUTF8DecodesLikeTheReference() throws {
+        let tokenizer = try TokenizerFixtures.qwen()
+        let cases = try TokenizerFixtures.load("tokenizer-cases").list("invalid_utf8")
+        XCTAssertGreaterThan(cases.count, 8)
+        for (i, c) in cases.enumerated() {
+            XCTAssertEqual(Array(tokenizer.decode(try c.ids("ids")).unicodeScalars),
+                           Array(try c.string("decoded").unicodeScalars), "case \(i)")
+        }
+        // A lone lead byte of a CJK character.
+        XCTAssertEqual(tokenizer.decode([160]), "\u{FFFD}")
+    }
+
+    func testSpecialTokenIDsAndFlags() throws {
+        let tokenizer = try TokenizerFixtures.qwen()
+        XCTAssertEqual(tokenizer.id(forToken: "<|endoftext|>"), 151643)
+        XCTAssertEqual(tokenizer.id(forToken: "<|im_end|>"), 151645)
+        XCTAssertEqual(tokenizer.id(forToken: "<|image_pad|>"), 151655)
+        XCTAssertEqual(tokenizer.id(forToken: "</think>"), 151668)
+        XCTAssertEqual(tokenizer.token(forID: 151657), "<tool_call>")
+        XCTAssertEqual(tokenizer.token(forID: 220), "Ġ")
+        XCTAssertTrue(tokenizer.isSpecial(151655))
+        XCTAssertFalse(tokenizer.isSpecial(151657))  // <tool_call> survives skip_special_tokens
+        XCTAssertEqual(tokenizer.vocabularySize, 151669)
+        XCTAssertEqual(tokenizer.encode("447"), [19, 19, 22])  // one digit per token
+        XCTAssertEqual(tokenizer.decode([151644, 872, 151645], skipSpecialTokens: true), "user")
+        XCTAssertEqual(tokenizer.decode([999_999, -1, 151_900]), "")  // unknown ids are skipped, like the reference
+    }
+
+    func testEncodingThroughput() throws {
+        let tokenizer = try TokenizerFixtures.qwen()
+        let cases = try TokenizerFixtures.load("tokenizer-cases").list("cases")
+        var corpus = ""
+        for c in cases { corpus += try c.string("text") + "\n" }
+        var text = ""
+        while text.utf8.count < 4_000_000 { text += corpus }
+        let result = TokenizerBenchmark.measureEncoding(tokenizer, text: text, repetitions: 3)
+        let mixed = String(format: "%.2f", result.megabytesPerSecond)
+        var prose = ""
+        for c in cases where (try? c.string("kind")) == "ascii-prose" || (try? c.string("kind")) == "code" {
+            prose += try c.string("text") + "\n"
+        }
+        var english = ""
+        while english.utf8.count < 4_000_000 { english += prose }
+        let ascii = TokenizerBenchmark.measureEncoding(tokenizer, text: english, repetitions: 3)
+        print("tokenizer encode: fixture mix \(mixed) MB/s (\(result.bytes) bytes → \(result.tokens) ids); "
+              + "ASCII prose+code \(String(format: "%.2f", ascii.megabytesPerSecond)) MB/s")
+        // Not a timing gate (benchmarks are commands); only a gross-regression guard far below the 1 MB/s goal.
+        XCTAssertGreaterThan(result.megabytesPerSecond, 0.1)
+    }
+}
