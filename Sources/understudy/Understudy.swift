@@ -13,6 +13,8 @@ struct Understudy: AsyncParsableCommand {
             // registered commands (one line each):
             ModelCommand.self,
             BenchCommand.self,
+            AuditCommand.self,
+            PolicyCommand.self,
         ]
     )
 }
