@@ -22,7 +22,7 @@
 //                                      else all but its last scalar (which then prefixes the next token).
 //   7. `\s+`                            what 6 leaves: a single whitespace scalar before a non-space.
 //
-// \p{L} is General_Category L*, \p{N} is N*, \s is the White_Space property.
+// \p{L} is General_Category L*, \p{N} is N*, \s is the White_Space property, all as of Unicode 16.0.
 
 public struct PreTokenizer: Equatable, Sendable {
     /// The only split pattern implemented, verbatim from Qwen's tokenizer.json.
@@ -72,6 +72,9 @@ public struct PreTokenizer: Equatable, Sendable {
 
     init() {}
 
+    /// The Unicode version of the reference regex engine's property tables.
+    static let unicodeVersion = (major: 16, minor: 0)
+
     // Scalar classes, as bit flags.
     static let letter: UInt8 = 1
     static let number: UInt8 = 2
@@ -84,6 +87,12 @@ public struct PreTokenizer: Equatable, Sendable {
     static func classify(_ value: UInt32) -> UInt8 {
         guard let scalar = Unicode.Scalar(value) else { return 0 }
         let properties = scalar.properties
+        // The reference's Oniguruma (6.9.10) has Unicode 16.0 data; to it a newer character is unassigned,
+        // neither letter, number nor space. Swift's tables may be newer (Unicode 17 in Swift 6.3).
+        if let age = properties.age, age.major > PreTokenizer.unicodeVersion.major
+            || (age.major == PreTokenizer.unicodeVersion.major && age.minor > PreTokenizer.unicodeVersion.minor) {
+            return 0
+        }
         var flags: UInt8 = 0
         switch properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
