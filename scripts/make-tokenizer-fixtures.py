@@ -240,6 +240,15 @@ def generate(rng):
     add("nfd", unicodedata.normalize("NFD", "Crème brûlée à la café, Ångström, naïve résumé, Việt Nam"))
     add("nfd", unicodedata.normalize("NFD", "한국어 텍스트"))
     add("nfd", "A\u030a\u0301 e\u0323\u0302 \u1e9b\u0323")
+    # NFC as the reference does it (Unicode 9.0 data): Hangul jamo, exclusions, singletons, marks newer than
+    # Unicode 9 (class 0 to the reference, so not reordered), compositions newer than Unicode 9.
+    for t in ["\u1100\u1161\u11a8", "\ub4f8\u11b0", "\uac00\u11a8 \u1112\u1161\u11ab\u1100\u1173\u11af",
+              "a\u0898\u0334", "a\u1ac1\u0334\u0301", "x\U0001145e\u0338", "\u0958 \u0915\u093c",
+              "\u212b \u2126 \u0344 \uf900 \U0002f800", "\u1e08 C\u0327\u0301 e\u0301\u0323\u0302",
+              "\U00011935\U00011930", "q\u0301\u0334\u0327\u05b0\u0591"]:
+        add("nfc-edge", t)
+    # Letters newer than the reference regex engine's Unicode 16.0 are unassigned to it.
+    add("unicode-version", "a\U000323b0b \U00031350x \U0002ebf0 \u0897y")
     add("digits", "0123456789")
     add("digits", "3.14159265358979323846264338327950288419716939937510")
     add("digits", "(447, 1000) [12,34,56,78] 2026-11-29 22:20:00")
@@ -275,6 +284,8 @@ def generate(rng):
                                                 rng.choice(COMBINING), rng.choice(EMOJI), rng.choice("0123456789"),
                                                 rng.choice("!?.,;:'\"()[]{}<>/\\|-_=+*&^%$#@~`")])
                                     for _ in range(rng.randint(1, 30)))),
+        ("codepoint", lambda: "".join(chr(rng.choice([rng.randint(0x20, 0xD7FF), rng.randint(0xE000, 0x10FFFF)]))
+                                      for _ in range(rng.randint(1, 20)))),
         ("punctuation", lambda: "".join(rng.choice("!?.,;:'\"()[]{}<>/\\|-_=+*&^%$#@~` \n") for _ in range(rng.randint(1, 30)))),
     ]
     while len(cases) < 1200:
