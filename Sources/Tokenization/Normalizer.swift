@@ -34,16 +34,11 @@ public enum Normalizer: Equatable, Sendable {
             // below U+0300, so text whose UTF-8 bytes are all below 0xCC (the lead byte of U+0300) is
             // already NFC. This keeps ASCII and Latin-1 text off the slower path.
             if !bytes.contains(where: { $0 >= 0xCC }) { return Array(bytes) }
-            let text = String(decoding: bytes, as: UTF8.self)
             let data = NormalizationData.shared
+            let scalars = NormalizationData.scalars(of: bytes)
             // Most non-Latin text (CJK, emoji) has no scalar that decomposes, reorders or composes.
-            guard text.unicodeScalars.contains(where: { data.mayChange($0.value) }) else { return Array(bytes) }
-            let composed = data.nfc(text.unicodeScalars.map(\.value))
-            var out = String.UnicodeScalarView()
-            for v in composed {
-                if let s = Unicode.Scalar(v) { out.append(s) }
-            }
-            return Array(String(out).utf8)
+            guard scalars.contains(where: { data.mayChange($0) }) else { return Array(bytes) }
+            return NormalizationData.utf8(of: data.nfc(scalars))
         }
     }
 }
@@ -90,6 +85,58 @@ final class NormalizationData: Sendable {
         decomposition = dec
         composition = comp
         changeBits = bits
+    }
+
+    /// The scalar values of valid UTF-8 (from a Swift String).
+    static func scalars(of bytes: ArraySlice<UInt8>) -> [UInt32] {
+        var out: [UInt32] = []
+        out.reserveCapacity(bytes.count)
+        var i = bytes.startIndex
+        let end = bytes.endIndex
+        while i < end {
+            let b0 = UInt32(bytes[i])
+            if b0 < 0x80 {
+                out.append(b0)
+                i += 1
+            } else if b0 < 0xE0, i + 1 < end {
+                out.append((b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F))
+                i += 2
+            } else if b0 < 0xF0, i + 2 < end {
+                out.append((b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F))
+                i += 3
+            } else if i + 3 < end {
+                out.append((b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12
+                    | UInt32(bytes[i + 2] & 0x3F) << 6 | UInt32(bytes[i + 3] & 0x3F))
+                i += 4
+            } else {
+                out.append(0xFFFD)  // unreachable for valid UTF-8
+                i += 1
+            }
+        }
+        return out
+    }
+
+    static func utf8(of scalars: [UInt32]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(scalars.count * 3)
+        for v in scalars {
+            if v < 0x80 {
+                out.append(UInt8(v))
+            } else if v < 0x800 {
+                out.append(UInt8(0xC0 | v >> 6))
+                out.append(UInt8(0x80 | v & 0x3F))
+            } else if v < 0x10000 {
+                out.append(UInt8(0xE0 | v >> 12))
+                out.append(UInt8(0x80 | (v >> 6) & 0x3F))
+                out.append(UInt8(0x80 | v & 0x3F))
+            } else {
+                out.append(UInt8(0xF0 | v >> 18))
+                out.append(UInt8(0x80 | (v >> 12) & 0x3F))
+                out.append(UInt8(0x80 | (v >> 6) & 0x3F))
+                out.append(UInt8(0x80 | v & 0x3F))
+            }
+        }
+        return out
     }
 
     @inline(__always)

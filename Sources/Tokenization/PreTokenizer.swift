@@ -81,8 +81,9 @@ public struct PreTokenizer: Equatable, Sendable {
     static let whitespace: UInt8 = 4
     static let crlf: UInt8 = 8
 
-    /// Classes of the ASCII scalars, so the common case needs no Unicode property lookup.
-    static let asciiClasses: [UInt8] = (0..<128).map { classify(UInt32($0)) }
+    /// Classes of the Basic Multilingual Plane, computed once (a few milliseconds), so most text needs no
+    /// Unicode property lookup.
+    static let bmpClasses: [UInt8] = (0..<0x10000).map { classify(UInt32($0)) }
 
     static func classify(_ value: UInt32) -> UInt8 {
         guard let scalar = Unicode.Scalar(value) else { return 0 }
@@ -117,7 +118,7 @@ public struct PreTokenizer: Equatable, Sendable {
         values.reserveCapacity(bytes.count)
         classes.reserveCapacity(bytes.count)
         starts.reserveCapacity(bytes.count + 1)
-        let ascii = PreTokenizer.asciiClasses
+        let bmp = PreTokenizer.bmpClasses
         var i = 0
         let n = bytes.count
         while i < n {
@@ -125,7 +126,7 @@ public struct PreTokenizer: Equatable, Sendable {
             let b0 = bytes[i]
             if b0 < 0x80 {
                 values.append(UInt32(b0))
-                classes.append(ascii[Int(b0)])
+                classes.append(bmp[Int(b0)])
                 i += 1
                 continue
             }
@@ -145,7 +146,7 @@ public struct PreTokenizer: Equatable, Sendable {
                 length = 4
             }
             values.append(value)
-            classes.append(PreTokenizer.classify(value))
+            classes.append(value < 0x10000 ? bmp[Int(value)] : PreTokenizer.classify(value))
             i += length
         }
         let count = values.count

@@ -110,16 +110,28 @@ public struct Tokenizer: TextTokenizer {
                 return
             }
             let word = bytes[range]
+            if word.count <= ShortWord.capacity {
+                let key = ShortWord(word)
+                if let ids = state.shortCache[key] {
+                    output.append(contentsOf: ids)
+                    return
+                }
+                let start = output.count
+                model.tokenize(word, scratch: &state.scratch, into: &output)
+                // Bounded like tokenizers' BPE cache, so a long varied text cannot grow it without limit.
+                if state.shortCache.count >= EncodingState.cacheCapacity { state.shortCache.removeAll(keepingCapacity: true) }
+                state.shortCache[key] = Array(output[start...])
+                return
+            }
             let key = Array(word)
-            if let ids = state.cache[key] {
+            if let ids = state.longCache[key] {
                 output.append(contentsOf: ids)
                 return
             }
             let start = output.count
             model.tokenize(word, scratch: &state.scratch, into: &output)
-            // Bounded like tokenizers' BPE cache, so a long varied text cannot grow it without limit.
-            if state.cache.count >= EncodingState.cacheCapacity { state.cache.removeAll(keepingCapacity: true) }
-            state.cache[key] = Array(output[start...])
+            if state.longCache.count >= EncodingState.cacheCapacity { state.longCache.removeAll(keepingCapacity: true) }
+            state.longCache[key] = Array(output[start...])
         }
     }
 
@@ -153,6 +165,29 @@ public struct Tokenizer: TextTokenizer {
 /// Per-call working memory of `encode`, so a shared `Tokenizer` needs no locks.
 private struct EncodingState {
     static let cacheCapacity = 10_000
-    var cache: [[UInt8]: [Int]] = [:]
+    /// Words of up to 16 bytes (nearly all) are cached under a key that needs no allocation.
+    var shortCache: [ShortWord: [Int]] = [:]
+    var longCache: [[UInt8]: [Int]] = [:]
     var scratch = BPEScratch()
+}
+
+/// Up to 16 bytes packed into two words, with the length.
+private struct ShortWord: Hashable {
+    static let capacity = 16
+    var low: UInt64 = 0
+    var high: UInt64 = 0
+    var count: Int
+
+    init(_ bytes: ArraySlice<UInt8>) {
+        count = bytes.count
+        var shift: UInt64 = 0
+        for (k, b) in bytes.enumerated() {
+            if k < 8 {
+                low |= UInt64(b) << shift
+            } else {
+                high |= UInt64(b) << (shift - 64)
+            }
+            shift += 8
+        }
+    }
 }
