@@ -418,6 +418,27 @@ def chat_cases(tok):
     return out
 
 
+FLAG_STRINGS = [
+    "a <tool_call> b", "a   <tool_call>   b", "x\t\n<tool_call>\n\ny", "</tool_call>   z", "q </tool_call>\u3000\u3000r",
+    "<tool_call></tool_call>", "  <tool_call>", "</tool_call>  ", "a\u00a0<tool_call>\u00a0b </tool_call> c",
+]
+
+
+def flag_cases(folder):
+    """The real tokenizer.json with lstrip on <tool_call> and rstrip on </tool_call> (Qwen sets neither),
+    to pin what those flags do in the reference."""
+    from tokenizers import Tokenizer
+    with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    for t in doc["added_tokens"]:
+        if t["content"] == "<tool_call>":
+            t["lstrip"] = True
+        if t["content"] == "</tool_call>":
+            t["rstrip"] = True
+    tok = Tokenizer.from_str(json.dumps(doc))
+    return [{"text": s, "ids": tok.encode(s, add_special_tokens=False).ids} for s in FLAG_STRINGS]
+
+
 def main():
     if len(sys.argv) > 1:
         folder = sys.argv[1]
@@ -438,6 +459,7 @@ def main():
         "seed": 20261129,
         "cases": cases,
         "invalid_utf8": invalid_utf8_cases(tok, rng),
+        "lstrip_rstrip": flag_cases(folder),
     }
     os.makedirs(FIXTURES, exist_ok=True)
     with open(os.path.join(FIXTURES, "tokenizer-cases.json"), "w", encoding="utf-8") as f:

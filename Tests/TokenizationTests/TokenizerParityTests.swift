@@ -92,6 +92,28 @@ final class TokenizerParityTests: XCTestCase {
         XCTAssertEqual(tokenizer.decode([160]), "\u{FFFD}")
     }
 
+    func testLStripAndRStripLikeTheReference() throws {
+        // Qwen sets neither flag; the fixture's reference ids come from the real file with lstrip on
+        // <tool_call> and rstrip on </tool_call>, and so does this tokenizer.
+        guard case .success(let dir) = TokenizerFixtures.directory else { return XCTFail("no tokenizer files") }
+        let root = try JSONValue.parse(Data(contentsOf: dir.appendingPathComponent("tokenizer.json")))
+        guard case .object(var members) = root, let index = members.firstIndex(where: { $0.key == "added_tokens" }),
+              case .array(let tokens) = members[index].value else { return XCTFail("unexpected tokenizer.json") }
+        members[index].value = .array(tokens.map { token in
+            guard case .object(var fields) = token, let content = token["content"]?.stringValue else { return token }
+            let flag = content == "<tool_call>" ? "lstrip" : content == "</tool_call>" ? "rstrip" : nil
+            if let flag, let k = fields.firstIndex(where: { $0.key == flag }) { fields[k].value = .bool(true) }
+            return .object(fields)
+        })
+        let tokenizer = try Tokenizer(json: Data(JSONValue.object(members).pythonJSON.utf8))
+        let cases = try TokenizerFixtures.load("tokenizer-cases").list("lstrip_rstrip")
+        XCTAssertFalse(cases.isEmpty)
+        for c in cases {
+            let text = try c.string("text")
+            XCTAssertEqual(tokenizer.encode(text), try c.ids("ids"), text.debugDescription)
+        }
+    }
+
     func testSpecialTokenIDsAndFlags() throws {
         let tokenizer = try TokenizerFixtures.qwen()
         XCTAssertEqual(tokenizer.id(forToken: "<|endoftext|>"), 151643)
