@@ -5,8 +5,9 @@
 import Foundation
 
 extension JSONValue {
-    /// The deepest nesting accepted; deeper input is rejected instead of exhausting the stack.
-    static let maximumDepth = 512
+    /// The deepest nesting accepted; deeper input is rejected instead of exhausting the stack (also a
+    /// secondary thread's 512 KiB one). tokenizer.json nests 6 deep, tool schemas rarely 20.
+    static let maximumDepth = 128
 
     public static func parse(_ data: Data) throws -> JSONValue {
         try data.withUnsafeBytes { raw in

@@ -149,6 +149,12 @@ public struct Tokenizer: TextTokenizer {
         return model.tokens[id]
     }
 
+    /// The raw bytes an id stands for (nil for an unknown id). For streaming output: a token may end in
+    /// the middle of a UTF-8 sequence, so join bytes until they decode.
+    public func bytes(forID id: Int) -> [UInt8]? {
+        decoder.bytes(for: id)
+    }
+
     /// Whether `id` is an added token flagged special (left out by `decode(_:skipSpecialTokens: true)`).
     public func isSpecial(_ id: Int) -> Bool {
         decoder.isSpecial(id)

@@ -122,6 +122,10 @@ final class TokenizerParityTests: XCTestCase {
         XCTAssertEqual(tokenizer.id(forToken: "</think>"), 151668)
         XCTAssertEqual(tokenizer.token(forID: 151657), "<tool_call>")
         XCTAssertEqual(tokenizer.token(forID: 220), "Ġ")
+        XCTAssertEqual(tokenizer.bytes(forID: 220), [0x20])
+        XCTAssertEqual(tokenizer.bytes(forID: 160), [0xE4])  // half a character: streaming output must wait
+        XCTAssertEqual(tokenizer.bytes(forID: 151645), Array("<|im_end|>".utf8))
+        XCTAssertNil(tokenizer.bytes(forID: 151_900))
         XCTAssertTrue(tokenizer.isSpecial(151655))
         XCTAssertFalse(tokenizer.isSpecial(151657))  // <tool_call> survives skip_special_tokens
         XCTAssertEqual(tokenizer.vocabularySize, 151669)
