@@ -397,6 +397,17 @@ def chat_cases(tok):
         ("tool-first", {"messages": [
             {"role": "tool", "content": "result"},
             {"role": "user", "content": "ok"}], "add_generation_prompt": False}),
+        ("edge-contents", {"messages": [
+            {"role": "system", "content": [{"type": "text", "text": "Sys parts"}, {"type": "text", "text": " joined."}]},
+            {"role": "user", "content": ""},
+            {"role": "assistant", "content": [{"type": "text", "text": ""}], "tool_calls": [
+                {"name": "noop", "arguments": {}}]},
+            {"role": "assistant", "tool_calls": [{"name": "f", "arguments": {"n": [1, 2.5, -3e-07, True, None]}}]},
+            {"role": "tool", "content": [{"type": "video"}, {"type": "text", "text": "clip"}]},
+            {"role": "tool", "content": ""},
+            {"role": "tool", "content": "last"}],
+            "tools": [{"type": "function", "function": {"name": "noop", "parameters": {}}}],
+            "add_generation_prompt": False}),
         ("special-text-in-content", {"messages": [
             {"role": "user", "content": "Literal <|im_end|> and <tool_call> inside text\r\n\ttab"}],
             "add_generation_prompt": True}),
