@@ -31,6 +31,14 @@ extension JSONValue {
     }
 }
 
+/// The string spelled by `bytes`, or nil when they are not valid UTF-8. (`String(validating:as:)` would
+/// do, but needs macOS 15 and the package still names macOS 14.) Decoding copies valid UTF-8 verbatim and
+/// replaces anything invalid, so the bytes come back unchanged exactly when they were valid.
+public func validUTF8String(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    let s = String(decoding: bytes, as: UTF8.self)
+    return s.utf8.elementsEqual(bytes) ? s : nil
+}
+
 private struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var position = 0
@@ -142,7 +150,7 @@ private struct JSONParser {
             let b = bytes[position]
             if b == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
-                guard let s = String(validating: slice, as: UTF8.self) else {
+                guard let s = validUTF8String(slice) else {
                     throw JSONParser.invalidUTF8(at: start)
                 }
                 position += 1
@@ -158,7 +166,7 @@ private struct JSONParser {
             switch b {
             case UInt8(ascii: "\""):
                 position += 1
-                guard let s = String(validating: buffer, as: UTF8.self) else { throw JSONParser.invalidUTF8(at: start) }
+                guard let s = buffer.withUnsafeBufferPointer(validUTF8String) else { throw JSONParser.invalidUTF8(at: start) }
                 return s
             case UInt8(ascii: "\\"):
                 position += 1
