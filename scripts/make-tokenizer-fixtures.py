@@ -240,6 +240,15 @@ def generate(rng):
     add("nfd", unicodedata.normalize("NFD", "Crème brûlée à la café, Ångström, naïve résumé, Việt Nam"))
     add("nfd", unicodedata.normalize("NFD", "한국어 텍스트"))
     add("nfd", "A\u030a\u0301 e\u0323\u0302 \u1e9b\u0323")
+    # NFC as the reference does it (Unicode 9.0 data): Hangul jamo, exclusions, singletons, marks newer than
+    # Unicode 9 (class 0 to the reference, so not reordered), compositions newer than Unicode 9.
+    for t in ["\u1100\u1161\u11a8", "\ub4f8\u11b0", "\uac00\u11a8 \u1112\u1161\u11ab\u1100\u1173\u11af",
+              "a\u0898\u0334", "a\u1ac1\u0334\u0301", "x\U0001145e\u0338", "\u0958 \u0915\u093c",
+              "\u212b \u2126 \u0344 \uf900 \U0002f800", "\u1e08 C\u0327\u0301 e\u0301\u0323\u0302",
+              "\U00011935\U00011930", "q\u0301\u0334\u0327\u05b0\u0591"]:
+        add("nfc-edge", t)
+    # Letters newer than the reference regex engine's Unicode 16.0 are unassigned to it.
+    add("unicode-version", "a\U000323b0b \U00031350x \U0002ebf0 \u0897y")
     add("digits", "0123456789")
     add("digits", "3.14159265358979323846264338327950288419716939937510")
     add("digits", "(447, 1000) [12,34,56,78] 2026-11-29 22:20:00")
@@ -275,6 +284,8 @@ def generate(rng):
                                                 rng.choice(COMBINING), rng.choice(EMOJI), rng.choice("0123456789"),
                                                 rng.choice("!?.,;:'\"()[]{}<>/\\|-_=+*&^%$#@~`")])
                                     for _ in range(rng.randint(1, 30)))),
+        ("codepoint", lambda: "".join(chr(rng.choice([rng.randint(0x20, 0xD7FF), rng.randint(0xE000, 0x10FFFF)]))
+                                      for _ in range(rng.randint(1, 20)))),
         ("punctuation", lambda: "".join(rng.choice("!?.,;:'\"()[]{}<>/\\|-_=+*&^%$#@~` \n") for _ in range(rng.randint(1, 30)))),
     ]
     while len(cases) < 1200:
@@ -386,6 +397,17 @@ def chat_cases(tok):
         ("tool-first", {"messages": [
             {"role": "tool", "content": "result"},
             {"role": "user", "content": "ok"}], "add_generation_prompt": False}),
+        ("edge-contents", {"messages": [
+            {"role": "system", "content": [{"type": "text", "text": "Sys parts"}, {"type": "text", "text": " joined."}]},
+            {"role": "user", "content": ""},
+            {"role": "assistant", "content": [{"type": "text", "text": ""}], "tool_calls": [
+                {"name": "noop", "arguments": {}}]},
+            {"role": "assistant", "tool_calls": [{"name": "f", "arguments": {"n": [1, 2.5, -3e-07, True, None]}}]},
+            {"role": "tool", "content": [{"type": "video"}, {"type": "text", "text": "clip"}]},
+            {"role": "tool", "content": ""},
+            {"role": "tool", "content": "last"}],
+            "tools": [{"type": "function", "function": {"name": "noop", "parameters": {}}}],
+            "add_generation_prompt": False}),
         ("special-text-in-content", {"messages": [
             {"role": "user", "content": "Literal <|im_end|> and <tool_call> inside text\r\n\ttab"}],
             "add_generation_prompt": True}),
@@ -405,6 +427,27 @@ def chat_cases(tok):
         case["ids"] = ids
         out.append(case)
     return out
+
+
+FLAG_STRINGS = [
+    "a <tool_call> b", "a   <tool_call>   b", "x\t\n<tool_call>\n\ny", "</tool_call>   z", "q </tool_call>\u3000\u3000r",
+    "<tool_call></tool_call>", "  <tool_call>", "</tool_call>  ", "a\u00a0<tool_call>\u00a0b </tool_call> c",
+]
+
+
+def flag_cases(folder):
+    """The real tokenizer.json with lstrip on <tool_call> and rstrip on </tool_call> (Qwen sets neither),
+    to pin what those flags do in the reference."""
+    from tokenizers import Tokenizer
+    with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    for t in doc["added_tokens"]:
+        if t["content"] == "<tool_call>":
+            t["lstrip"] = True
+        if t["content"] == "</tool_call>":
+            t["rstrip"] = True
+    tok = Tokenizer.from_str(json.dumps(doc))
+    return [{"text": s, "ids": tok.encode(s, add_special_tokens=False).ids} for s in FLAG_STRINGS]
 
 
 def main():
@@ -427,6 +470,7 @@ def main():
         "seed": 20261129,
         "cases": cases,
         "invalid_utf8": invalid_utf8_cases(tok, rng),
+        "lstrip_rstrip": flag_cases(folder),
     }
     os.makedirs(FIXTURES, exist_ok=True)
     with open(os.path.join(FIXTURES, "tokenizer-cases.json"), "w", encoding="utf-8") as f:

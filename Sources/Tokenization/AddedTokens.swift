@@ -116,7 +116,7 @@ extension AddedToken {
         for (index, entry) in list.enumerated() {
             guard case .object = entry else { throw TokenizerError.invalidAddedToken(index: index, reason: "not an object") }
             guard let id = entry["id"]?.intValue else { throw TokenizerError.invalidAddedToken(index: index, reason: "no integer id") }
-            guard id >= 0 && id < 16_777_216 else {
+            guard id >= 0 && id < BPEModel.maximumID else {
                 throw TokenizerError.invalidAddedToken(index: index, reason: "id \(id) out of range")
             }
             guard let content = entry["content"]?.stringValue, !content.isEmpty else {

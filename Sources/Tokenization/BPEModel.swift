@@ -19,6 +19,10 @@ public struct BPEModel: Sendable {
     let ignoreMerges: Bool
     let unknownID: Int32?
 
+    /// Ids index arrays, so they are bounded: 27× Qwen's vocabulary, yet a hostile file cannot make a
+    /// table larger than a few tens of megabytes.
+    static let maximumID = 1 << 22
+
     /// Words with more symbols than this go through the priority queue (internal so tests can force it).
     var heapThreshold = 64
 
@@ -49,8 +53,7 @@ public struct BPEModel: Sendable {
         // Vocabulary
         guard let vocabJSON = json["vocab"] else { throw TokenizerError.missingField(path: "model.vocab") }
         guard let vocab = vocabJSON.objectValue else { throw TokenizerError.wrongType(path: "model.vocab", expected: "an object") }
-        // Ids index an array, so bound them: far above any real vocabulary, far below an absurd allocation.
-        let maximumID = 16_777_216
+        let maximumID = BPEModel.maximumID
         var tokenToID: [String: Int] = [:]
         tokenToID.reserveCapacity(vocab.count)
         var maxID = -1

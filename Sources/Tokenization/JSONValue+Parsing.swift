@@ -5,8 +5,9 @@
 import Foundation
 
 extension JSONValue {
-    /// The deepest nesting accepted; deeper input is rejected instead of exhausting the stack.
-    static let maximumDepth = 512
+    /// The deepest nesting accepted; deeper input is rejected instead of exhausting the stack (also a
+    /// secondary thread's 512 KiB one). tokenizer.json nests 6 deep, tool schemas rarely 20.
+    static let maximumDepth = 128
 
     public static func parse(_ data: Data) throws -> JSONValue {
         try data.withUnsafeBytes { raw in
@@ -28,6 +29,14 @@ extension JSONValue {
         guard parser.position == bytes.count else { throw parser.error("unexpected data after the top-level value") }
         return value
     }
+}
+
+/// The string spelled by `bytes`, or nil when they are not valid UTF-8. (`String(validating:as:)` would
+/// do, but needs macOS 15 and the package still names macOS 14.) Decoding copies valid UTF-8 verbatim and
+/// replaces anything invalid, so the bytes come back unchanged exactly when they were valid.
+public func validUTF8String(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    let s = String(decoding: bytes, as: UTF8.self)
+    return s.utf8.elementsEqual(bytes) ? s : nil
 }
 
 private struct JSONParser {
@@ -141,7 +150,7 @@ private struct JSONParser {
             let b = bytes[position]
             if b == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
-                guard let s = String(validating: slice, as: UTF8.self) else {
+                guard let s = validUTF8String(slice) else {
                     throw JSONParser.invalidUTF8(at: start)
                 }
                 position += 1
@@ -157,7 +166,7 @@ private struct JSONParser {
             switch b {
             case UInt8(ascii: "\""):
                 position += 1
-                guard let s = String(validating: buffer, as: UTF8.self) else { throw JSONParser.invalidUTF8(at: start) }
+                guard let s = buffer.withUnsafeBufferPointer(validUTF8String) else { throw JSONParser.invalidUTF8(at: start) }
                 return s
             case UInt8(ascii: "\\"):
                 position += 1

@@ -22,7 +22,7 @@
 //                                      else all but its last scalar (which then prefixes the next token).
 //   7. `\s+`                            what 6 leaves: a single whitespace scalar before a non-space.
 //
-// \p{L} is General_Category L*, \p{N} is N*, \s is the White_Space property.
+// \p{L} is General_Category L*, \p{N} is N*, \s is the White_Space property, all as of Unicode 16.0.
 
 public struct PreTokenizer: Equatable, Sendable {
     /// The only split pattern implemented, verbatim from Qwen's tokenizer.json.
@@ -72,18 +72,28 @@ public struct PreTokenizer: Equatable, Sendable {
 
     init() {}
 
+    /// The Unicode version of the reference regex engine's property tables.
+    static let unicodeVersion = (major: 16, minor: 0)
+
     // Scalar classes, as bit flags.
     static let letter: UInt8 = 1
     static let number: UInt8 = 2
     static let whitespace: UInt8 = 4
     static let crlf: UInt8 = 8
 
-    /// Classes of the ASCII scalars, so the common case needs no Unicode property lookup.
-    static let asciiClasses: [UInt8] = (0..<128).map { classify(UInt32($0)) }
+    /// Classes of the Basic Multilingual Plane, computed once (a few milliseconds), so most text needs no
+    /// Unicode property lookup.
+    static let bmpClasses: [UInt8] = (0..<0x10000).map { classify(UInt32($0)) }
 
     static func classify(_ value: UInt32) -> UInt8 {
         guard let scalar = Unicode.Scalar(value) else { return 0 }
         let properties = scalar.properties
+        // The reference's Oniguruma (6.9.10) has Unicode 16.0 data; to it a newer character is unassigned,
+        // neither letter, number nor space. Swift's tables may be newer (Unicode 17 in Swift 6.3).
+        if let age = properties.age, age.major > PreTokenizer.unicodeVersion.major
+            || (age.major == PreTokenizer.unicodeVersion.major && age.minor > PreTokenizer.unicodeVersion.minor) {
+            return 0
+        }
         var flags: UInt8 = 0
         switch properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
@@ -108,7 +118,7 @@ public struct PreTokenizer: Equatable, Sendable {
         values.reserveCapacity(bytes.count)
         classes.reserveCapacity(bytes.count)
         starts.reserveCapacity(bytes.count + 1)
-        let ascii = PreTokenizer.asciiClasses
+        let bmp = PreTokenizer.bmpClasses
         var i = 0
         let n = bytes.count
         while i < n {
@@ -116,7 +126,7 @@ public struct PreTokenizer: Equatable, Sendable {
             let b0 = bytes[i]
             if b0 < 0x80 {
                 values.append(UInt32(b0))
-                classes.append(ascii[Int(b0)])
+                classes.append(bmp[Int(b0)])
                 i += 1
                 continue
             }
@@ -136,7 +146,7 @@ public struct PreTokenizer: Equatable, Sendable {
                 length = 4
             }
             values.append(value)
-            classes.append(PreTokenizer.classify(value))
+            classes.append(value < 0x10000 ? bmp[Int(value)] : PreTokenizer.classify(value))
             i += length
         }
         let count = values.count

@@ -110,16 +110,28 @@ public struct Tokenizer: TextTokenizer {
                 return
             }
             let word = bytes[range]
+            if word.count <= ShortWord.capacity {
+                let key = ShortWord(word)
+                if let ids = state.shortCache[key] {
+                    output.append(contentsOf: ids)
+                    return
+                }
+                let start = output.count
+                model.tokenize(word, scratch: &state.scratch, into: &output)
+                // Bounded like tokenizers' BPE cache, so a long varied text cannot grow it without limit.
+                if state.shortCache.count >= EncodingState.cacheCapacity { state.shortCache.removeAll(keepingCapacity: true) }
+                state.shortCache[key] = Array(output[start...])
+                return
+            }
             let key = Array(word)
-            if let ids = state.cache[key] {
+            if let ids = state.longCache[key] {
                 output.append(contentsOf: ids)
                 return
             }
             let start = output.count
             model.tokenize(word, scratch: &state.scratch, into: &output)
-            // Bounded like tokenizers' BPE cache, so a long varied text cannot grow it without limit.
-            if state.cache.count >= EncodingState.cacheCapacity { state.cache.removeAll(keepingCapacity: true) }
-            state.cache[key] = Array(output[start...])
+            if state.longCache.count >= EncodingState.cacheCapacity { state.longCache.removeAll(keepingCapacity: true) }
+            state.longCache[key] = Array(output[start...])
         }
     }
 
@@ -135,6 +147,12 @@ public struct Tokenizer: TextTokenizer {
         if let added = addedTokens.first(where: { $0.id == id }) { return added.content }
         guard id >= 0 && id < model.tokens.count else { return nil }
         return model.tokens[id]
+    }
+
+    /// The raw bytes an id stands for (nil for an unknown id). For streaming output: a token may end in
+    /// the middle of a UTF-8 sequence, so join bytes until they decode.
+    public func bytes(forID id: Int) -> [UInt8]? {
+        decoder.bytes(for: id)
     }
 
     /// Whether `id` is an added token flagged special (left out by `decode(_:skipSpecialTokens: true)`).
@@ -153,6 +171,29 @@ public struct Tokenizer: TextTokenizer {
 /// Per-call working memory of `encode`, so a shared `Tokenizer` needs no locks.
 private struct EncodingState {
     static let cacheCapacity = 10_000
-    var cache: [[UInt8]: [Int]] = [:]
+    /// Words of up to 16 bytes (nearly all) are cached under a key that needs no allocation.
+    var shortCache: [ShortWord: [Int]] = [:]
+    var longCache: [[UInt8]: [Int]] = [:]
     var scratch = BPEScratch()
+}
+
+/// Up to 16 bytes packed into two words, with the length.
+private struct ShortWord: Hashable {
+    static let capacity = 16
+    var low: UInt64 = 0
+    var high: UInt64 = 0
+    var count: Int
+
+    init(_ bytes: ArraySlice<UInt8>) {
+        count = bytes.count
+        var shift: UInt64 = 0
+        for (k, b) in bytes.enumerated() {
+            if k < 8 {
+                low |= UInt64(b) << shift
+            } else {
+                high |= UInt64(b) << (shift - 64)
+            }
+            shift += 8
+        }
+    }
 }

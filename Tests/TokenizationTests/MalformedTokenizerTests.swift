@@ -68,6 +68,12 @@ final class MalformedTokenizerTests: XCTestCase {
         assertError("[1,2,3]") { if case .wrongType(path: "(top level)", _) = $0 { return true }; return false }
         assertError(String(repeating: "[", count: 100_000)) { if case .invalidJSON = $0 { return true }; return false }
         assertError(#"{"a":"\ud800"}"#) { if case .invalidJSON = $0 { return true }; return false }
+        // Invalid UTF-8 inside a string, with and without escapes in it.
+        for bytes: [UInt8] in [[0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D], [0x7B, 0x22, 0x5C, 0x6E, 0xC3, 0x22, 0x3A, 0x31, 0x7D]] {
+            XCTAssertThrowsError(try Tokenizer(json: Data(bytes))) { error in
+                XCTAssertEqual(error as? TokenizerError, .invalidJSON(offset: 2, reason: "string is not valid UTF-8"))
+            }
+        }
     }
 
     func testMissingModel() {
