@@ -19,7 +19,7 @@ enum ProcessMemory {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
         func field(_ name: String) -> Int? {
             guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return nil }
-            let digits = line.split(separator: " ").compactMap { Int($0) }
+            let digits = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int($0) }
             return digits.first.map { $0 * 1024 }
         }
         guard let rss = field("VmRSS"), let hwm = field("VmHWM") else { return nil }
