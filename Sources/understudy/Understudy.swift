@@ -11,6 +11,10 @@ struct Understudy: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // registered commands (one line each):
+            ScreenshotCommand.self,
+            DoCommand.self,
+            WindowsCommand.self,
+            BenchCommand.self,
         ]
     )
 }
