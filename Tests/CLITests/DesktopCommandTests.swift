@@ -67,7 +67,14 @@ final class DesktopCommandTests: XCTestCase {
             return true
         }
         let f = try XCTUnwrap(frame)
-        usleep(500_000) // let GTK finish its first paint; the window is mapped before it is drawn
+        // The window is mapped before GTK has drawn it: wait until two captures agree.
+        let region = "\(f.w)x\(f.h)+\(f.x)+\(f.y)"
+        var last = Data()
+        try x.waitFor("zenity to finish drawing") {
+            let shot = try CLI.run(["screenshot", "--region", region], environment: x.environment).stdout
+            defer { last = shot }
+            return !shot.isEmpty && shot == last
+        }
         // No window manager: keys go to the window under the pointer.
         let cx = f.x + f.w / 2, cy = f.y + f.h / 2
         let gx = (Double(cx) + 0.5) * 1000 / 1024, gy = (Double(cy) + 0.5) * 1000 / 768
