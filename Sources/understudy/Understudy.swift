@@ -15,6 +15,9 @@ struct Understudy: AsyncParsableCommand {
             BenchCommand.self,
             AuditCommand.self,
             PolicyCommand.self,
+            ScreenshotCommand.self,
+            DoCommand.self,
+            WindowsCommand.self,
         ]
     )
 }
