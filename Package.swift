@@ -47,6 +47,7 @@ let package = Package(
         .target(name: "Agent", dependencies: [
             "Actions", "Policy", "Audit", "Desktop", "Imaging", "Qwen3VL", "Tokenization",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         // Layer 5
