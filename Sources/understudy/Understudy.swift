@@ -11,6 +11,7 @@ struct Understudy: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // registered commands (one line each):
+            AuditCommand.self,
         ]
     )
 }
