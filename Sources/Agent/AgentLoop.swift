@@ -13,6 +13,7 @@
 //   no decision or execution record (the audit verifier counts executions against allows).
 
 import Actions
+import Desktop
 import Foundation
 import Logging
 

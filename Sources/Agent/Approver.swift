@@ -5,6 +5,7 @@
 // terminal or a socket, and the annotated screenshot is a file the operator opens.
 
 import Actions
+import Desktop
 
 public struct ApprovalRequest: Equatable, Sendable {
     public var step: Int

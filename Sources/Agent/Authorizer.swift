@@ -2,6 +2,7 @@
 // interprets rules itself, it only obeys the verdict and records why.
 
 import Actions
+import Desktop
 
 /// What a decision may look at besides the action: the windows involved and the session so far.
 public struct ActionContext: Equatable, Sendable {

@@ -1,6 +1,7 @@
 // `FrameEncoder` over `Imaging`: PNG through libpng, resizing for the model's pixel budget, and the
 // marks on approval screenshots (a box around the target window, a crosshair on the target point).
 
+import Desktop
 import Imaging
 
 public struct ImagingEncoder: FrameEncoder {
@@ -21,7 +22,7 @@ public struct ImagingEncoder: FrameEncoder {
     public func annotated(_ frame: Frame, target: (x: Int, y: Int)?, window: WindowInfo?) throws -> Frame {
         var marked = try image(frame)
         if let window {
-            marked.drawBox(PixelRect(x: window.x, y: window.y, width: window.width, height: window.height), thickness: 3, color: .red)
+            marked.drawBox(window.frame, thickness: 3, color: .red)
         }
         if let target { marked.drawCrosshair(x: target.x, y: target.y, size: 20, thickness: 3, color: .magenta) }
         return Frame(width: marked.width, height: marked.height, rgb: marked.pixels)

@@ -1,7 +1,9 @@
-// What the loop needs from a display: frames, and the windows a policy talks about. The command line
+// What the loop needs from a display: frames, and the windows a policy talks about (`Desktop.WindowInfo`:
+// the executable comes from the X server's client resources, not from anything the application sets). The command line
 // adapts `Desktop` to this; tests use fakes. Pixels in, pixels out: the grid stops at `GridMapping`.
 
 import Actions
+import Desktop
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,29 +21,10 @@ public struct Frame: Equatable, Sendable {
     }
 }
 
-/// A top-level window as the policy sees it. `executable` comes from the X server's client
-/// resources (X-Resource → pid → /proc/pid/exe), not from anything the application sets.
-public struct WindowInfo: Equatable, Sendable {
-    public var id: UInt64
-    public var title: String
-    public var wmClass: String
-    public var executable: String?
-    /// Frame in screen pixels.
-    public var x: Int, y: Int, width: Int, height: Int
-
-    public init(id: UInt64, title: String, wmClass: String, executable: String?, x: Int, y: Int, width: Int, height: Int) {
-        self.id = id
-        self.title = title
-        self.wmClass = wmClass
-        self.executable = executable
-        self.x = x
-        self.y = y
-        self.width = width
-        self.height = height
-    }
-
+extension WindowInfo {
+    /// One line for prompts and logs: title, class and the executable the X server reports.
     public var summary: String {
-        "\"\(title)\" (\(wmClass), \(executable ?? "unknown executable"))"
+        "\"\(title ?? "")\" (\(className ?? "no class"), \(executable ?? "unknown executable"))"
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import Actions
 @testable import Agent
+import Desktop
 
 final class AgentLoopTests: XCTestCase {
     var screen = FakeScreen()
@@ -15,8 +16,8 @@ final class AgentLoopTests: XCTestCase {
         audit = FakeAudit()
         clock = FakeClock()
         input.audit = audit
-        screen.windows = [WindowInfo(id: 7, title: "Form", wmClass: "zenity", executable: "/usr/bin/zenity",
-                                     x: 0, y: 0, width: 200, height: 100)]
+        screen.windows = [window(id: 7, title: "Form", className: "Zenity", executable: "/usr/bin/zenity",
+                                 x: 0, y: 0, width: 200, height: 100)]
     }
 
     func loop(_ planner: Planner, authorizer: Authorizer = FakeAuthorizer.allowAll, approver: Approver = AutoApprover(),
@@ -167,8 +168,8 @@ final class AgentLoopTests: XCTestCase {
     func testWindowChangeBetweenDecisionAndExecutionAborts() async throws {
         screen.onLookup = { [screen] n in
             if n == 2 {
-                screen.windows.append(WindowInfo(id: 99, title: "Terminal", wmClass: "xterm", executable: "/usr/bin/xterm",
-                                                 x: 0, y: 0, width: 50, height: 50))
+                screen.windows.append(window(id: 99, title: "Terminal", className: "XTerm", executable: "/usr/bin/xterm",
+                                             x: 0, y: 0, width: 50, height: 50))
             }
         }
         let result = await loop(ScriptedPlanner([call(#"{"action": "left_click", "coordinate": [10, 10]}"#),

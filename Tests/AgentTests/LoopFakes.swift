@@ -1,6 +1,8 @@
 import Foundation
 @testable import Actions
 @testable import Agent
+import Desktop
+import Imaging
 
 /// A screen whose frames the test scripts. Each capture returns `frames[min(i, last)]` unless a
 /// `changing` flag makes every capture different.
@@ -23,7 +25,7 @@ final class FakeScreen: Screen {
     func window(atX x: Int, y: Int) throws -> WindowInfo? {
         lookups += 1
         onLookup?(lookups)
-        return windows.last { x >= $0.x && x < $0.x + $0.width && y >= $0.y && y < $0.y + $0.height }
+        return windows.last { $0.frame.contains(x: x, y: y) }
     }
 
     func focusedWindow() throws -> WindowInfo? { windows.last }
@@ -137,4 +139,9 @@ struct FixedApprover: Approver {
 
 func call(_ arguments: String) -> String {
     "<tool_call>\n{\"name\": \"computer_use\", \"arguments\": \(arguments)}\n</tool_call>"
+}
+
+func window(id: UInt, title: String, className: String, executable: String, x: Int, y: Int, width: Int, height: Int) -> WindowInfo {
+    WindowInfo(id: id, frame: PixelRect(x: x, y: y, width: width, height: height), title: title, instanceName: className.lowercased(),
+               className: className, pid: 1, executable: executable, isFocused: false)
 }
