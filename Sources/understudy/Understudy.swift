@@ -12,6 +12,7 @@ struct Understudy: AsyncParsableCommand {
         subcommands: [
             // registered commands (one line each):
             AuditCommand.self,
+            PolicyCommand.self,
         ]
     )
 }
