@@ -9,8 +9,8 @@
 // - A rejected reply, a denial, or a refused approval executes nothing; the model is told why on its
 //   next turn, and too many in a row end the session.
 // - Every loop has a step budget and a wall-clock budget; settling is bounded.
-// - `wait`, `terminate` and `answer` send no input events, so they are not put to the policy and leave
-//   no decision or execution record (the audit verifier counts executions against allows).
+// - Every action is put to the policy. `wait`, `terminate` and `answer` send no input events, so once
+//   allowed they are neither rehearsed nor recorded as executions.
 
 import Actions
 import Desktop
@@ -65,6 +65,8 @@ public final class AgentLoop {
     private var typedCharacters = 0
     private var ledger = ApprovalLedger()
     private var started = 0.0
+    /// When input actions ran, for the actions-per-minute budget.
+    private var executionTimes: [Double] = []
 
     public init(planner: Planner, screen: Screen, input: InputDriver, authorizer: Authorizer, approver: Approver,
                 rehearsal: Rehearsal = PassThroughRehearsal(), audit: AuditSink, encoder: FrameEncoder,
@@ -166,31 +168,20 @@ public final class AgentLoop {
                              thought: proposal.thought))
         logger.info("step \(step): proposed \(gridJSON)")
 
-        // Actions that send no input events.
-        switch action {
-        case .terminate(let status):
-            notes.append(StepNote(index: step, action: gridJSON, outcome: .executed))
-            return status == .success ? .succeeded : .taskFailed
-        case .answer(let text):
-            notes.append(StepNote(index: step, action: gridJSON, outcome: .executed))
-            return .answered(text)
-        case .wait(let seconds):
-            let remaining = configuration.maxSeconds - (clock.now() - started)
-            await clock.sleep(seconds: max(0, min(seconds, remaining)))
-            notes.append(StepNote(index: step, action: gridJSON, outcome: .executed))
-            refusalsInARow = 0
-            return nil
-        default:
-            break
-        }
-
-        // Authorize.
+        // Authorize. Every action is put to the policy, including wait, terminate and answer (an answer
+        // carries text off the screen); clicks without a coordinate target the window under the pointer.
         let point = action.point.map { (x: Int($0.x), y: Int($0.y)) }
-        let target = try desktop { try point.flatMap { try screen.window(atX: $0.x, y: $0.y) } }
+        let pointer = try desktop { try screen.pointerPosition() }
+        let usesPointer = point == nil && !action.kind.isObservationOnly && action.kind != .key && action.kind != .type
+        let targetPoint = point ?? (usesPointer ? pointer : nil)
+        let target = try desktop { try targetPoint.flatMap { try screen.window(atX: $0.x, y: $0.y) } }
         let focused = try desktop { try screen.focusedWindow() }
-        let context = ActionContext(screenWidth: frame.width, screenHeight: frame.height, target: target,
-                                    focused: focused, step: step, typedCharacters: typedCharacters,
-                                    elapsedSeconds: clock.now() - started)
+        let now = clock.now()
+        executionTimes.removeAll { now - $0 > 60 }
+        let context = ActionContext(screenWidth: frame.width, screenHeight: frame.height, pointer: pointer,
+                                    target: target, focused: focused, steps: step - 1,
+                                    actionsInLastMinute: executionTimes.count, typedCharacters: typedCharacters,
+                                    consecutiveDenials: refusalsInARow, elapsedSeconds: now - started)
         let authorization: Authorization
         do { authorization = try authorizer.authorize(action, context: context) } catch {
             throw Stop(outcome: .safetyFailed("the policy failed: \(error)"))
@@ -211,7 +202,7 @@ public final class AgentLoop {
         case .ask:
             let approved = try await askForApproval(step: step, action: action, actionJSON: actionJSON, digest: digest,
                                                     frame: frame, screenshotBlob: screenshotBlob,
-                                                    authorization: authorization, target: target, point: point)
+                                                    authorization: authorization, target: target, point: targetPoint)
             if let refusal = approved {
                 logger.info("step \(step): not approved: \(refusal)")
                 denied += 1
@@ -220,6 +211,24 @@ public final class AgentLoop {
                 return nil
             }
         case .allow:
+            break
+        }
+
+        // Actions that send no input events: no rehearsal, no execution record.
+        switch action {
+        case .terminate(let status):
+            notes.append(StepNote(index: step, action: gridJSON, outcome: .executed))
+            return status == .success ? .succeeded : .taskFailed
+        case .answer(let text):
+            notes.append(StepNote(index: step, action: gridJSON, outcome: .executed))
+            return .answered(text)
+        case .wait(let seconds):
+            let remaining = configuration.maxSeconds - (clock.now() - started)
+            await clock.sleep(seconds: max(0, min(seconds, remaining)))
+            notes.append(StepNote(index: step, action: gridJSON, outcome: .executed))
+            refusalsInARow = 0
+            return nil
+        default:
             break
         }
 
@@ -237,8 +246,8 @@ public final class AgentLoop {
         }
 
         // Time of check, time of use: the window under the target must still be the one decided on.
-        if let point {
-            let now = try desktop { try screen.window(atX: point.x, y: point.y) }
+        if let targetPoint {
+            let now = try desktop { try screen.window(atX: targetPoint.x, y: targetPoint.y) }
             if now?.id != target?.id {
                 let reason = "the window under the target changed between decision and execution"
                 try record(.aborted(step: step, actionDigest: digest, reason: reason))
@@ -255,6 +264,7 @@ public final class AgentLoop {
             throw Stop(outcome: .desktopFailed("input: \(error)"))
         }
         executed += 1
+        executionTimes.append(clock.now())
         try record(.execution(step: step, actionDigest: digest, policyHash: authorizer.policyHash, events: events,
                               milliseconds: milliseconds(since: executeStart)))
         if let text = action.typedText { typedCharacters += text.count }

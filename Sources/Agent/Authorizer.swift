@@ -8,25 +8,42 @@ import Desktop
 public struct ActionContext: Equatable, Sendable {
     public var screenWidth: Int
     public var screenHeight: Int
-    /// The window under the action's target point (nil for actions without one, or over the root).
+    /// Where the pointer is (the point of clicks without a coordinate, the start of a drag), if known.
+    public var pointer: (x: Int, y: Int)?
+    /// The window under the action's point, or under the pointer for actions that use it.
     public var target: WindowInfo?
     public var focused: WindowInfo?
-    /// 1-based number of the step being decided.
-    public var step: Int
+    /// Steps taken before this one.
+    public var steps: Int
+    /// Input actions executed in the last 60 seconds.
+    public var actionsInLastMinute: Int
     /// Characters typed so far in this session.
     public var typedCharacters: Int
+    /// Refusals (denials, refused approvals, rejected replies) just before this step.
+    public var consecutiveDenials: Int
     /// Seconds since the session started.
     public var elapsedSeconds: Double
 
-    public init(screenWidth: Int, screenHeight: Int, target: WindowInfo?, focused: WindowInfo?, step: Int,
-                typedCharacters: Int, elapsedSeconds: Double) {
+    public init(screenWidth: Int, screenHeight: Int, pointer: (x: Int, y: Int)? = nil, target: WindowInfo?,
+                focused: WindowInfo?, steps: Int, actionsInLastMinute: Int = 0, typedCharacters: Int,
+                consecutiveDenials: Int = 0, elapsedSeconds: Double) {
         self.screenWidth = screenWidth
         self.screenHeight = screenHeight
+        self.pointer = pointer
         self.target = target
         self.focused = focused
-        self.step = step
+        self.steps = steps
+        self.actionsInLastMinute = actionsInLastMinute
         self.typedCharacters = typedCharacters
+        self.consecutiveDenials = consecutiveDenials
         self.elapsedSeconds = elapsedSeconds
+    }
+
+    public static func == (a: ActionContext, b: ActionContext) -> Bool {
+        a.screenWidth == b.screenWidth && a.screenHeight == b.screenHeight && a.pointer?.x == b.pointer?.x
+            && a.pointer?.y == b.pointer?.y && a.target == b.target && a.focused == b.focused && a.steps == b.steps
+            && a.actionsInLastMinute == b.actionsInLastMinute && a.typedCharacters == b.typedCharacters
+            && a.consecutiveDenials == b.consecutiveDenials && a.elapsedSeconds == b.elapsedSeconds
     }
 }
 

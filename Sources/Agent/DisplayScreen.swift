@@ -24,6 +24,12 @@ public final class DisplayScreen: Screen, InputDriver {
 
     public func focusedWindow() throws -> WindowInfo? { try display.focusedWindow() }
 
+    public func pointerPosition() throws -> (x: Int, y: Int)? {
+        guard let x11 = display as? X11Display else { return nil }
+        let p = try x11.pointerPosition()
+        return (p.x, p.y)
+    }
+
     public func perform(_ action: Action) throws -> [String] {
         func point(_ p: Point?) -> ScreenPoint? { p.map { ScreenPoint(x: Int($0.x), y: Int($0.y)) } }
         func at(_ p: ScreenPoint?) -> String { p.map { " at \($0)" } ?? " at the pointer" }

@@ -33,6 +33,8 @@ public protocol Screen: AnyObject {
     /// The top-level window under a pixel, if any.
     func window(atX x: Int, y: Int) throws -> WindowInfo?
     func focusedWindow() throws -> WindowInfo?
+    /// The pointer position, or nil when the display cannot say.
+    func pointerPosition() throws -> (x: Int, y: Int)?
 }
 
 /// Sends one action, in screen pixels, as input events. Returns a description of each event sent,

@@ -43,7 +43,7 @@ final class AgentLoopTests: XCTestCase {
             "session_start",
             "observation", "model_call", "proposal", "decision:allow", "rehearsal", "execution", "settle",
             "observation", "model_call", "proposal", "decision:allow", "rehearsal", "execution", "settle",
-            "observation", "model_call", "proposal", "end:success",
+            "observation", "model_call", "proposal", "decision:allow", "end:success",
         ])
         // The model saw the earlier steps as text, and a screenshot scaled under the pixel budget.
         let requests = await planner.requests
@@ -94,7 +94,10 @@ final class AgentLoopTests: XCTestCase {
     func testAskWithAutoApproverMeansDeny() async throws {
         let planner = ScriptedPlanner([call(#"{"action": "left_click", "coordinate": [10, 10]}"#),
                                        call(#"{"action": "terminate", "status": "failure"}"#)])
-        let ask = FakeAuthorizer { _, _ in Authorization(verdict: .ask, ruleIDs: ["ask-submit"], reason: "consequential") }
+        let ask = FakeAuthorizer { action, _ in
+            action.kind == .terminate ? Authorization(verdict: .allow, ruleIDs: ["permit-observe"], reason: "ok")
+                : Authorization(verdict: .ask, ruleIDs: ["ask-submit"], reason: "consequential")
+        }
         let result = await loop(planner, authorizer: ask).run()
         XCTAssertEqual(result.outcome, .taskFailed)
         XCTAssertEqual(result.exitCode, 1)
@@ -133,6 +136,18 @@ final class AgentLoopTests: XCTestCase {
         XCTAssertNoThrow(try ledger.consume(answer, step: 1, actionDigest: "d", screenshotHash: "s"))
         XCTAssertThrowsError(try ledger.consume(answer, step: 1, actionDigest: "d", screenshotHash: "s"))
         XCTAssertThrowsError(try ledger.consume(answer, step: 2, actionDigest: "d", screenshotHash: "other"))
+    }
+
+    func testTerminateIsPutToThePolicyToo() async throws {
+        let planner = ScriptedPlanner([call(#"{"action": "answer", "text": "password: hunter2"}"#),
+                                       call(#"{"action": "terminate", "status": "success"}"#)])
+        let authorizer = FakeAuthorizer { action, _ in
+            action.kind == .answer ? Authorization(verdict: .deny, ruleIDs: ["forbid-secrets"], reason: "credential")
+                : Authorization(verdict: .allow, ruleIDs: ["permit-observe"], reason: "ok")
+        }
+        let result = await loop(planner, authorizer: authorizer).run()
+        XCTAssertEqual(result.outcome, .succeeded)
+        XCTAssertEqual(audit.kinds.filter { $0.hasPrefix("decision") }, ["decision:deny", "decision:allow"])
     }
 
     func testStepBudget() async throws {

@@ -29,6 +29,7 @@ final class FakeScreen: Screen {
     }
 
     func focusedWindow() throws -> WindowInfo? { windows.last }
+    func pointerPosition() throws -> (x: Int, y: Int)? { nil }
 }
 
 final class FakeInput: InputDriver {
