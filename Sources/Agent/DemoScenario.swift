@@ -74,17 +74,26 @@ public final class StagedApplication {
         }
     }
 
-    /// Waits until a window with `title` owned by this process is mapped, polling the display.
+    /// Waits until a window whose title contains `title`, owned by this process, is mapped.
     public func waitForWindow(titled title: String, on display: Display, timeout: Double = 15) throws -> WindowInfo {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if !process.isRunning { throw AgentError.configuration("\(process.executableURL?.path ?? "application") exited early") }
-            if let w = try display.windows().first(where: { $0.title == title && $0.pid == process.processIdentifier }) {
+            if let w = try display.windows().first(where: { ($0.title ?? "").contains(title) && $0.pid == process.processIdentifier }) {
                 return w
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
         throw AgentError.configuration("no window titled \"\(title)\" within \(timeout) s")
+    }
+
+    /// Gives the window keyboard focus the way a window manager would when it maps a window. The
+    /// stage has no window manager, so X leaves focus at PointerRoot (keys go to the window under
+    /// the pointer); the stage therefore parks the pointer over the window before the session starts.
+    /// This is set-up of the stage, before the audit log exists, not an action of the agent.
+    public func focus(_ window: WindowInfo, on display: Display) throws {
+        try display.movePointer(to: ScreenPoint(x: window.frame.x + window.frame.width / 2,
+                                                y: window.frame.y + window.frame.height / 2))
     }
 
     /// Waits (bounded) for the application to exit and returns its stdout; nil if it is still running.
