@@ -27,6 +27,7 @@ extension X11Display {
             throw DesktopError.invalidArgument(operation: "click", reason: "click count \(count) is not 1, 2 or 3")
         }
         try requireXTest("click")
+        waitOutMultiClickGap()
         if let point { try movePointer(to: point) }
         // No delay between clicks: toolkits count a multi-click by the server timestamps and
         // distance, and these events arrive well inside any double-click time.
@@ -36,6 +37,14 @@ extension X11Display {
                 XTestFakeButtonEvent(display, UInt32(button.rawValue), 0, 0)
             }
         }
+        lastButtonRelease = Date()
+    }
+
+    /// Sleeps until `multiClickGap` has passed since the last button release of an earlier action.
+    func waitOutMultiClickGap() {
+        guard let last = lastButtonRelease else { return }
+        let wait = multiClickGap - Date().timeIntervalSince(last)
+        if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
     }
 
     public func pressButton(_ button: MouseButton, down: Bool) throws {
@@ -57,6 +66,7 @@ extension X11Display {
         }
         try requireXTest("drag")
         try checkPoint(to)
+        waitOutMultiClickGap()
         if let from { try movePointer(to: from) }
         let start = try pointerPosition()
         try pressButton(.left, down: true)
@@ -74,6 +84,7 @@ extension X11Display {
             throw error
         }
         try pressButton(.left, down: false)
+        lastButtonRelease = Date()
     }
 
     public func scroll(_ direction: ScrollDirection, steps: Int, at point: ScreenPoint?) throws {

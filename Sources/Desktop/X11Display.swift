@@ -28,6 +28,10 @@ public final class X11Display: Display {
     let hasXRes: Bool
     /// Seconds to let clients fetch a changed keyboard mapping before it is changed again.
     public var keymapSettleDelay: Double = 0.06
+    /// Separate click actions are kept at least this far apart, so that toolkits which count
+    /// multi-clicks by time alone (xterm: 250 ms) do not merge a click into the one before.
+    public var multiClickGap: Double = 0.3
+    var lastButtonRelease: Date?
     private var closed = false
 
     /// Connects to `name` (default `$DISPLAY`). With `cookie`, authenticates with that

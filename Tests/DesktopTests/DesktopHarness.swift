@@ -9,6 +9,7 @@ final class DesktopHarness {
     let server: XvfbServer
     let display: X11Display
     private var apps: [App] = []
+    private var homes: [String] = []
 
     init(windowManager: Bool = false, width: Int = 1280, height: Int = 800) throws {
         server = try XvfbServer(width: width, height: height)
@@ -25,6 +26,7 @@ final class DesktopHarness {
 
     func close() {
         for app in apps.reversed() { app.stop() }
+        for home in homes { try? FileManager.default.removeItem(atPath: home) }
         display.close()
         try? server.stop()
     }
@@ -35,7 +37,15 @@ final class DesktopHarness {
         guard let path = XvfbServer.which(executable) else {
             throw HarnessError.missing(executable)
         }
-        let app = try App(path: path, arguments: arguments, environment: server.environment)
+        // A fresh home: no saved settings from earlier runs change an application's layout.
+        var env = server.environment
+        let home = NSTemporaryDirectory() + "understudy-home-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        homes.append(home)
+        env["HOME"] = home
+        env["XDG_CONFIG_HOME"] = home + "/.config"
+        env["NO_AT_BRIDGE"] = "1" // no accessibility bus to wait for
+        let app = try App(path: path, arguments: arguments, environment: env)
         apps.append(app)
         return app
     }
