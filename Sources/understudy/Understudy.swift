@@ -12,6 +12,8 @@ struct Understudy: AsyncParsableCommand {
         subcommands: [
             // registered commands (one line each):
             AuditCommand.self,
+            RunCommand.self,
+            DemoCommand.self,
             PolicyCommand.self,
         ]
     )
