@@ -69,6 +69,7 @@ struct DemoCommand: AsyncParsableCommand {
         } catch { RunSetup.fail("cannot set up the stage: \(error)") }
         defer {
             app.stop()
+            display.close()
             try? server.stop()
         }
 
