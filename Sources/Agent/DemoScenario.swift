@@ -33,6 +33,20 @@ public struct DemoScenario: Sendable {
         transcriptPath: "Sandboxes/demo/zenity-entry.jsonl",
         expectedOutput: "Ada Lovelace")
 
+    /// Fill a two-field zenity form (Customer, Amount) and press OK; zenity prints "customer|amount".
+    public static let zenityInvoiceForm = DemoScenario(
+        name: "zenity-invoice-form",
+        task: "Fill in the invoice form: customer ACME Ltd, amount 1250.00, then confirm with OK.",
+        executable: "/usr/bin/zenity",
+        arguments: ["--forms", "--title", "Invoice", "--text", "New invoice", "--add-entry", "Customer",
+                    "--add-entry", "Amount", "--width", "420", "--height", "220"],
+        windowTitle: "Invoice",
+        policyPath: "Policies/zenity-form.toml",
+        transcriptPath: "Sandboxes/demo/zenity-invoice-form.jsonl",
+        expectedOutput: "ACME Ltd|1250.00")
+
+    public static let all = [zenityEntry, zenityInvoiceForm]
+
     /// Finds the repository folder that holds `path`: the current directory, or a folder above the
     /// running executable (`.build/debug/understudy`).
     public static func locate(_ path: String, executable: String = CommandLine.arguments.first ?? "") -> String? {

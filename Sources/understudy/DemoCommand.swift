@@ -21,6 +21,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "A model instead of the shipped transcript: replay:F.jsonl, openai:URL[#model], ….")
     var model: String?
 
+    @Option(help: "Which stage: \(DemoScenario.all.map(\.name).joined(separator: ", ")).")
+    var scenario: String = DemoScenario.zenityEntry.name
+
     @Option(help: "The audit signing key (default ~/.config/understudy/audit-key; created if missing).")
     var key: String?
 
@@ -30,7 +33,9 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         CLILogging.bootstrap(verbose: verbose)
         let logger = Logger(label: "understudy.demo")
-        let scenario = DemoScenario.zenityEntry
+        guard let scenario = DemoScenario.all.first(where: { $0.name == self.scenario }) else {
+            RunSetup.fail("unknown scenario \(self.scenario) (known: \(DemoScenario.all.map(\.name).joined(separator: ", ")))")
+        }
         func say(_ line: String) { FileHandle.standardError.write(Data("demo: \(line)\n".utf8)) }
 
         guard let policyPath = DemoScenario.locate(scenario.policyPath) else {

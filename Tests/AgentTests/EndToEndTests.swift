@@ -61,20 +61,27 @@ final class EndToEndTests: XCTestCase {
         return (result, counter, staged, display, runDir, server)
     }
 
-    func testDemoZenityEntryIsFilledAndConfirmed() async throws {
+    func runDemo(_ demo: DemoScenario, executions: Int) async throws {
         try requireTools(["Xvfb", "zenity"])
-        let demo = DemoScenario.zenityEntry
         let run = try await session(app: [demo.executable] + demo.arguments, windowTitle: demo.windowTitle,
                                     policy: demo.policyPath, transcript: demo.transcriptPath, task: demo.task)
         defer { run.app.stop(); try? run.server.stop() }
         XCTAssertEqual(run.result.outcome, .succeeded, run.result.summary())
-        XCTAssertEqual(run.input?.performed.count, 3)
+        XCTAssertEqual(run.input?.performed.count, executions)
         let finished = run.app.finish(timeout: 5)
         XCTAssertEqual(finished?.status, 0)
         XCTAssertEqual(finished?.output, demo.expectedOutput + "\n")
         let verification = AuditVerifier.verify(runDirectory: run.runDir)
         XCTAssertTrue(verification.isIntact, verification.problem?.description ?? "")
-        XCTAssertEqual(verification.executions, 3)
+        XCTAssertEqual(verification.executions, executions)
+    }
+
+    func testDemoZenityEntryIsFilledAndConfirmed() async throws {
+        try await runDemo(.zenityEntry, executions: 3)
+    }
+
+    func testZenityFormIsFilledAndConfirmed() async throws {
+        try await runDemo(.zenityInvoiceForm, executions: 5)
     }
 
     func testMousepadTypesAndSavesTheFile() async throws {
