@@ -14,6 +14,8 @@ struct Understudy: AsyncParsableCommand {
             ModelCommand.self,
             BenchCommand.self,
             AuditCommand.self,
+            RunCommand.self,
+            DemoCommand.self,
             PolicyCommand.self,
             ScreenshotCommand.self,
             DoCommand.self,
