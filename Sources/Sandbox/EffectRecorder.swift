@@ -5,6 +5,9 @@ import Foundation
 
 public struct EffectBaseline: Sendable {
     public var home: HomeSnapshot
+    /// The rehearsal home against the live home before the action (created = only in the rehearsal,
+    /// deleted = only live, changed = different content).
+    public var homeDrift: HomeDiff?
     public var processes: [SandboxProcess]
     public var windows: [WindowRecord]?
     var windowError: String?
@@ -18,6 +21,7 @@ public final class EffectRecorder {
     public var processRoot: Int32?
     public var windows: WindowLister?
     private var lastSnapshot: HomeSnapshot?
+    private var lastLiveSnapshot: HomeSnapshot?
 
     public init(home: SandboxHome, definition: SandboxDefinition, processRoot: Int32?, windows: WindowLister?) {
         self.home = home
@@ -26,10 +30,18 @@ public final class EffectRecorder {
         self.windows = windows
     }
 
-    public func begin() throws -> EffectBaseline {
+    /// Call before sending the action to the rehearsal display. With `live`, the two homes are
+    /// compared first and the difference is reported as drift.
+    public func begin(comparingWith live: SandboxHome? = nil) throws -> EffectBaseline {
         var timings: [String: Double] = [:]
         let snapshot = try timed("home.snapshot", &timings) { try home.snapshot(reusing: lastSnapshot) }
         lastSnapshot = snapshot
+        var homeDrift: HomeDiff?
+        if let live {
+            let liveSnapshot = try timed("home.drift", &timings) { try live.snapshot(reusing: lastLiveSnapshot) }
+            lastLiveSnapshot = liveSnapshot
+            homeDrift = HomeDiff.between(liveSnapshot, snapshot)
+        }
         let processes = try timed("processes", &timings) { try processRoot.map { try ProcessWatcher(rootPid: $0).descendants() } ?? [] }
         var windowList: [WindowRecord]?, windowError: String?
         if let windows {
@@ -37,7 +49,7 @@ public final class EffectRecorder {
                 windowError = "\(error)"
             }
         }
-        return EffectBaseline(home: snapshot, processes: processes, windows: windowList, windowError: windowError, timings: timings)
+        return EffectBaseline(home: snapshot, homeDrift: homeDrift, processes: processes, windows: windowList, windowError: windowError, timings: timings)
     }
 
     public func finish(_ baseline: EffectBaseline) throws -> RehearsalEffects {
@@ -86,7 +98,7 @@ public final class EffectRecorder {
 
         let network: NetworkObservation = definition.isolation.network == .none ? .isolatedAttemptsNotObservable : .sharedNotObserved
         return RehearsalEffects(files: files, processesSpawned: spawned, windowsMapped: mapped, windowsDestroyed: destroyed,
-                                changedRegion: nil, network: network, drift: nil, limitations: limitations, timings: timings)
+                                changedRegion: nil, network: network, drift: nil, homeDrift: baseline.homeDrift, limitations: limitations, timings: timings)
     }
 
     private func timed<T>(_ name: String, _ timings: inout [String: Double], _ body: () throws -> T) rethrows -> T {

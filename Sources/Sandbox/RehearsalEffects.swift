@@ -84,6 +84,10 @@ public struct RehearsalEffects: Equatable, Sendable, Codable {
     public var network: NetworkObservation
     /// Drift between the rehearsal and live screens before the action; filled by the caller.
     public var drift: DriftMeasure?
+    /// State drift before the action: paths whose content differs between the rehearsal home and the
+    /// live home (nil when the live home was not compared). Non-empty means the rehearsal ran on
+    /// different state than the live action will.
+    public var homeDrift: HomeDiff?
     /// What this record could not see, in words, for the audit (a rehearsal that could not observe
     /// something says so instead of reporting nothing).
     public var limitations: [String]
@@ -98,6 +102,8 @@ public struct RehearsalEffects: Equatable, Sendable, Codable {
     public var newWindowClasses: [String] { Array(Set(windowsMapped.compactMap(\.wmClass))).sorted() }
     public var newWindowExecutables: [String] { Array(Set(windowsMapped.compactMap(\.executable))).sorted() }
     public var driftExceeded: Bool { drift?.exceeded ?? false }
+    /// The rehearsal did not start from the live state (screen beyond the threshold, or files).
+    public var diverged: Bool { driftExceeded || !(homeDrift?.isEmpty ?? true) }
     /// Nothing observable happened (screen region aside).
     public var isEmpty: Bool { files.isEmpty && processesSpawned.isEmpty && windowsMapped.isEmpty && windowsDestroyed.isEmpty }
 }
