@@ -34,7 +34,7 @@ extension JSONValue {
 /// The string spelled by `bytes`, or nil when they are not valid UTF-8. (`String(validating:as:)` would
 /// do, but needs macOS 15 and the package still names macOS 14.) Decoding copies valid UTF-8 verbatim and
 /// replaces anything invalid, so the bytes come back unchanged exactly when they were valid.
-public func validUTF8String(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+func validUTF8String(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
     let s = String(decoding: bytes, as: UTF8.self)
     return s.utf8.elementsEqual(bytes) ? s : nil
 }

@@ -60,7 +60,7 @@ struct TokenizeCommand: ParsableCommand {
         } catch {
             throw TokenizerError.unreadableFile(path: path, reason: "\(error)")
         }
-        guard let s = data.withUnsafeBytes({ validUTF8String($0.bindMemory(to: UInt8.self)) }) else {
+        guard let s = String(data: data, encoding: .utf8) else {
             throw TokenizerError.unreadableFile(path: path, reason: "not valid UTF-8")
         }
         return s
