@@ -15,9 +15,10 @@ struct CommandResult: Sendable {
 }
 
 enum CommandRunner {
-    /// Runs `argv` (argv[0] an absolute path or a name on /usr/bin:/bin). Output over 64 KiB is cut.
+    /// Runs `argv` (argv[0] an absolute path or a name on /usr/bin:/bin). Output beyond `outputLimit`
+    /// bytes is cut. With `discardErrors`, stderr goes to /dev/null and `output` is stdout alone.
     static func run(_ argv: [String], environment: [String: String] = ["PATH": "/usr/bin:/bin"],
-                    timeout: Double = 30) throws -> CommandResult {
+                    timeout: Double = 30, outputLimit: Int = 65_536, discardErrors: Bool = false) throws -> CommandResult {
         guard let program = argv.first, let executable = resolve(program) else {
             throw SandboxError.executableNotFound(name: argv.first ?? "(empty argv)")
         }
@@ -34,7 +35,7 @@ enum CommandRunner {
         }
         defer { try? out.close(); try? FileManager.default.removeItem(atPath: outPath) }
         p.standardOutput = out
-        p.standardError = out
+        p.standardError = discardErrors ? FileHandle.nullDevice : out
         let start = Date()
         do { try p.run() } catch { throw SandboxError.launchFailed(argv: argv, reason: error.localizedDescription) }
         let deadline = start.addingTimeInterval(timeout)
@@ -45,7 +46,7 @@ enum CommandRunner {
             throw SandboxError.timedOut(operation: argv.joined(separator: " "), seconds: timeout)
         }
         p.waitUntilExit()
-        let data = (FileManager.default.contents(atPath: outPath) ?? Data()).prefix(65_536)
+        let data = (FileManager.default.contents(atPath: outPath) ?? Data()).prefix(outputLimit)
         return CommandResult(argv: argv, status: p.terminationStatus, signalled: p.terminationReason == .uncaughtSignal,
                              output: String(decoding: data, as: UTF8.self),
                              seconds: Date().timeIntervalSince(start))

@@ -26,6 +26,12 @@ public final class SandboxHome {
     /// Makes a fresh home from `seed` (nil: an empty home) in a new 0700 folder under `base`
     /// (default: the temporary directory).
     public init(seed: String?, name: String, base: String? = nil) throws {
+        if let seed {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: seed, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw SandboxError.seedMissing(path: seed)
+            }
+        }
         let parent = base ?? NSTemporaryDirectory()
         var template = Array(((parent as NSString).appendingPathComponent("understudy-\(name)-XXXXXX")).utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
@@ -36,16 +42,17 @@ public final class SandboxHome {
         chmod(root, 0o700)
         path = root + "/home"
         copyMethod = Self.probeReflink(in: root)
-        if let seed {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: seed, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw SandboxError.seedMissing(path: seed)
+        do {
+            if let seed {
+                try CommandRunner.check(["/usr/bin/cp", "-a", "--reflink=auto", "--", seed, path])
+            } else {
+                do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) } catch {
+                    throw SandboxError.homeFailed(path: path, reason: error.localizedDescription)
+                }
             }
-            try CommandRunner.check(["/usr/bin/cp", "-a", "--reflink=auto", "--", seed, path])
-        } else {
-            do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) } catch {
-                throw SandboxError.homeFailed(path: path, reason: error.localizedDescription)
-            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: root)
+            throw error
         }
         chmod(path, 0o700)
     }

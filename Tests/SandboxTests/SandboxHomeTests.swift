@@ -117,10 +117,25 @@ final class SandboxHomeTests: XCTestCase {
         }
     }
 
+    func testBulkHashingAgreesWithTheSwiftHash() throws {
+        let home = try makeHome()
+        let big = Data((0..<1_500_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        try big.write(to: URL(fileURLWithPath: home.path + "/Documents/big.bin"))
+        try write("odd name\n", home.path + "/Documents/with space & \\ back\nslash.txt")
+        let snapshot = try home.snapshot()  // more than 1 MiB to hash: sha256sum does it
+        for (path, entry) in snapshot.entries where entry.kind == .file {
+            XCTAssertEqual(entry.sha256, try SHA256.hex(fileAt: home.path + "/" + path), path)
+        }
+        XCTAssertEqual(snapshot.filesHashed, 5)
+    }
+
     func testMissingSeedIsAnError() {
-        XCTAssertThrowsError(try SandboxHome(seed: "/nonexistent/seed", name: "x")) { error in
+        let before = (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []
+        XCTAssertThrowsError(try SandboxHome(seed: "/nonexistent/seed", name: "missing-seed")) { error in
             XCTAssertEqual(error as? SandboxError, .seedMissing(path: "/nonexistent/seed"))
         }
+        let after = (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []
+        XCTAssertEqual(Set(after).subtracting(before).filter { $0.hasPrefix("understudy-missing-seed") }, [], "nothing left behind")
     }
 
     func testSHA256MatchesTheFIPSVectors() {
