@@ -53,8 +53,11 @@ public final class SandboxedApp {
         p.environment = ["PATH": "/usr/bin:/bin"]
         p.currentDirectoryURL = URL(fileURLWithPath: "/")
         p.standardInput = FileHandle.nullDevice
-        p.standardOutput = try Self.truncatedHandle(stdoutFile)
-        p.standardError = try Self.truncatedHandle(stderrFile)
+        let out = try Self.truncatedHandle(stdoutFile), err = try Self.truncatedHandle(stderrFile)
+        // The child has its own copies once it runs; ours would leak one pair per start.
+        defer { try? out.close(); try? err.close() }
+        p.standardOutput = out
+        p.standardError = err
         do { try p.run() } catch {
             throw SandboxError.launchFailed(argv: argv, reason: error.localizedDescription)
         }

@@ -63,6 +63,23 @@ final class SandboxedAppTests: XCTestCase {
         try poll(timeout: 5, "the zenity window is gone") { !own.windowTree().contains("Zenity") }
     }
 
+    func testEveryShippedDefinitionShowsItsWindowUnderTheSandbox() throws {
+        try requireBubblewrap()
+        let display = try TestDisplay()
+        displays.append(display)
+        for (name, windowClass) in [("zenity-form", "Zenity"), ("mousepad", "Mousepad"), ("galculator", "Galculator")] {
+            let definition = try SandboxDefinition.load(contentsOf: sandboxesFolder() + "/\(name).toml")
+            let (app, home) = try launch(definition, on: display)
+            let before = try home.snapshot()
+            try poll(timeout: 20, "a \(windowClass) window from \(name)") { display.windowTree().contains("\"\(windowClass)\")") }
+            XCTAssertTrue(app.isRunning, "\(name): \(app.errorOutput)")
+            // Starting is not a change of the home: the seed already holds what the application creates.
+            XCTAssertTrue(HomeDiff.between(before, try home.snapshot()).isEmpty, name)
+            app.stop(gracePeriod: 3)
+            try poll(timeout: 5, "the \(windowClass) window is gone") { !display.windowTree().contains("\"\(windowClass)\")") }
+        }
+    }
+
     func testAFileWrittenInsideAppearsInTheHomeDiffAndNowhereElse() throws {
         try requireBubblewrap()
         let own = try TestDisplay()
