@@ -93,10 +93,12 @@ public final class SandboxHome {
                               seconds: Date().timeIntervalSince(start))
     }
 
-    /// Puts the home back as it was at `checkpoint`, then verifies it: afterwards the home's manifest
-    /// must equal the checkpoint's, or this throws. Files created since the checkpoint are deleted.
-    /// The home folder itself is kept (its inode is what the sandbox has bound).
-    public func restore(_ checkpoint: HomeCheckpoint, strategy: SandboxDefinition.CheckpointStrategy) throws {
+    /// Puts the home back as it was at `checkpoint`, then (unless `verify` is false) verifies it:
+    /// afterwards the home's manifest must equal the checkpoint's, or this throws. Files created
+    /// since the checkpoint are deleted. The home folder itself is kept (its inode is what the
+    /// sandbox has bound).
+    public func restore(_ checkpoint: HomeCheckpoint, strategy: SandboxDefinition.CheckpointStrategy,
+                        verify: Bool = true) throws {
         switch strategy {
         case .none:
             throw SandboxError.restoreFailed(checkpoint: checkpoint.id, reason: "the definition has no checkpoint strategy")
@@ -107,8 +109,13 @@ public final class SandboxHome {
         case .hooks(_, let restore, _):
             try runHook(restore, checkpointDirectory: checkpoint.directory)
         }
-        let now = try snapshot()
-        let diff = HomeDiff.between(checkpoint.manifest, now)
+        if verify { try self.verify(against: checkpoint) }
+    }
+
+    /// Throws `restoreFailed` naming the first differing paths unless the home matches the
+    /// checkpoint's manifest (type, content, permissions, link targets).
+    public func verify(against checkpoint: HomeCheckpoint) throws {
+        let diff = HomeDiff.between(checkpoint.manifest, try snapshot())
         guard diff.isEmpty else {
             throw SandboxError.restoreFailed(checkpoint: checkpoint.id,
                                              reason: "home differs after restore: \(diff.all.prefix(5).joined(separator: ", "))")
