@@ -1,5 +1,6 @@
 // Runs a short host program by argv (never a shell string) with an exact environment and a deadline,
 // collecting its combined output. Used for copies (cp), checkpoint hooks and isolation probes.
+// Started through ChildProcess (posix_spawn, descriptors above 2 closed, reaped here).
 
 import Foundation
 #if canImport(Glibc)
@@ -22,32 +23,20 @@ enum CommandRunner {
         guard let program = argv.first, let executable = resolve(program) else {
             throw SandboxError.executableNotFound(name: argv.first ?? "(empty argv)")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = Array(argv.dropFirst())
-        p.environment = environment
-        p.standardInput = FileHandle.nullDevice
         // A file, not a pipe: a chatty child can never block on a full pipe while we poll.
         let outPath = NSTemporaryDirectory() + "understudy-cmd-\(UUID().uuidString)"
-        guard FileManager.default.createFile(atPath: outPath, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let out = FileHandle(forWritingAtPath: outPath) else {
-            throw SandboxError.launchFailed(argv: argv, reason: "cannot create output file")
-        }
-        defer { try? out.close(); try? FileManager.default.removeItem(atPath: outPath) }
-        p.standardOutput = out
-        p.standardError = discardErrors ? FileHandle.nullDevice : out
+        defer { try? FileManager.default.removeItem(atPath: outPath) }
         let start = Date()
-        do { try p.run() } catch { throw SandboxError.launchFailed(argv: argv, reason: error.localizedDescription) }
-        let deadline = start.addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { usleep(2_000) }
-        if p.isRunning {
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+        let child = try ChildProcess(executable: executable, argv: argv, environment: environment,
+                                     stdout: outPath, stderr: discardErrors ? "/dev/null" : nil)
+        guard child.wait(timeout: timeout) else {
+            child.send(SIGKILL)
+            child.waitForever()
             throw SandboxError.timedOut(operation: argv.joined(separator: " "), seconds: timeout)
         }
-        p.waitUntilExit()
         let data = (FileManager.default.contents(atPath: outPath) ?? Data()).prefix(outputLimit)
-        return CommandResult(argv: argv, status: p.terminationStatus, signalled: p.terminationReason == .uncaughtSignal,
+        let termination = child.termination ?? (signalled: false, status: -1)
+        return CommandResult(argv: argv, status: termination.status, signalled: termination.signalled,
                              output: String(decoding: data, as: UTF8.self),
                              seconds: Date().timeIntervalSince(start))
     }

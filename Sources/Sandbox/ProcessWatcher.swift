@@ -41,7 +41,7 @@ public struct ProcessWatcher: Sendable {
         do { entries = try FileManager.default.contentsOfDirectory(atPath: procRoot) } catch {
             throw SandboxError.procUnreadable(path: procRoot, reason: error.localizedDescription)
         }
-        var stats: [Int32: (ppid: Int32, start: UInt64, comm: String)] = [:]
+        var stats: [Int32: ProcStat] = [:]
         for entry in entries {
             guard let pid = Int32(entry), let stat = readStat(pid) else { continue }
             stats[pid] = stat
@@ -71,14 +71,29 @@ public struct ProcessWatcher: Sendable {
 
     /// stat is `pid (comm) state ppid pgrp ... starttime(22) ...`; comm may hold spaces and parentheses,
     /// so the fields are counted from the last ')'.
-    func readStat(_ pid: Int32) -> (ppid: Int32, start: UInt64, comm: String)? {
+    struct ProcStat {
+        var state: Character
+        var ppid: Int32
+        var start: UInt64
+        var comm: String
+        /// Exited (zombie or dead), waiting only to be reaped.
+        var exited: Bool { state == "Z" || state == "X" }
+    }
+
+    func readStat(_ pid: Int32) -> ProcStat? {
         guard let text = try? String(contentsOfFile: "\(procRoot)/\(pid)/stat", encoding: .utf8),
               let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")") else { return nil }
         let comm = String(text[text.index(after: open)..<close])
         let rest = text[text.index(after: close)...].split(separator: " ")
         // rest[0] = state (field 3), rest[1] = ppid (field 4), rest[19] = starttime (field 22)
-        guard rest.count > 19, let ppid = Int32(rest[1]), let start = UInt64(rest[19]) else { return nil }
-        return (ppid, start, comm)
+        guard rest.count > 19, let state = rest[0].first, let ppid = Int32(rest[1]), let start = UInt64(rest[19]) else { return nil }
+        return ProcStat(state: state, ppid: ppid, start: start, comm: comm)
+    }
+
+    /// Whether the process listed as `process` still runs (same pid and start time, not exited).
+    func isAlive(_ process: SandboxProcess) -> Bool {
+        guard let stat = readStat(process.pid), stat.start == process.startTime else { return false }
+        return !stat.exited
     }
 
     func readCmdline(_ pid: Int32) -> [String] {

@@ -80,6 +80,47 @@ final class SandboxedAppTests: XCTestCase {
         }
     }
 
+    /// Regression: Mousepad with unsaved changes answered SIGTERM with a dialog; stop() had sent
+    /// SIGTERM to bwrap as well, bwrap exited, and the sandbox's processes lived on under init.
+    func testStopLeavesNothingBehindWhenTheApplicationIgnoresSIGTERM() throws {
+        try requireBubblewrap()
+        let own = try TestDisplay()
+        displays.append(own)
+        let definition = try SandboxDefinition(toml: "name = \"stubborn\"\n[app]\ncommand = [\"/bin/true\"]\n", baseDirectory: "/")
+        // An ignored signal stays ignored across fork and exec: the shell and its sleep both ignore SIGTERM.
+        let (app, _) = try launch(definition, on: own, arguments: ["/bin/sh", "-c", "trap '' TERM; /usr/bin/sleep 300 & wait"])
+        let root = try XCTUnwrap(app.pid)
+        try poll(timeout: 10, "sleep inside") { try ProcessWatcher(rootPid: root).descendants().contains { $0.executable == "/usr/bin/sleep" } }
+        let inside = try ProcessWatcher(rootPid: root).descendants()
+        XCTAssertGreaterThanOrEqual(inside.count, 3, "bwrap's init, sh and sleep: \(inside)")
+
+        let exit = try XCTUnwrap(app.stop(gracePeriod: 0.3))
+        XCTAssertTrue(exit.forced)
+        XCTAssertFalse(app.isRunning)
+        try poll(timeout: 5, "every process of the sandbox is gone") {
+            !inside.contains(where: ProcessWatcher(rootPid: root).isAlive)
+        }
+    }
+
+    /// Regression: with Foundation's Process the application inherited the socket Process watches for
+    /// EOF (and with it, a channel to the supervisor); a process that outlived bwrap then hung
+    /// waitUntilExit(). Only stdin, stdout and stderr may cross into the sandbox.
+    func testNoDescriptorOfTheSupervisorReachesTheSandbox() throws {
+        try requireBubblewrap()
+        let own = try TestDisplay()
+        displays.append(own)
+        var pair: [Int32] = [-1, -1]
+        XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair), 0)  // deliberately not close-on-exec
+        defer { close(pair[0]); close(pair[1]) }
+        let definition = try SandboxDefinition(toml: "name = \"fds\"\n[app]\ncommand = [\"/bin/true\"]\n", baseDirectory: "/")
+        let (app, _) = try launch(definition, on: own, arguments: [
+            "/usr/bin/perl", "-e", #"opendir(my $d, "/proc/self/fd") or die; print join(" ", sort { $a <=> $b } grep { /^\d+$/ } readdir $d), "\n""#,
+        ])
+        XCTAssertEqual(try app.waitForExit(timeout: 20).status, 0, app.errorOutput)
+        // 3 is perl's own handle on /proc/self/fd.
+        XCTAssertEqual(app.standardOutput, "0 1 2 3\n")
+    }
+
     func testAFileWrittenInsideAppearsInTheHomeDiffAndNowhereElse() throws {
         try requireBubblewrap()
         let own = try TestDisplay()
