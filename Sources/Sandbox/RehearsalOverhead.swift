@@ -52,6 +52,7 @@ public enum RehearsalOverhead {
                                processRoot: Int32?, windows: WindowLister?, steps: Int) throws -> RehearsalOverheadReport {
         let recorder = EffectRecorder(home: rehearsal, definition: definition, processRoot: processRoot, windows: windows)
         var phases: [String: [Double]] = [:]
+        var previous: HomeCheckpoint?
         let strategy: SandboxDefinition.CheckpointStrategy =
             definition.checkpoint == .none ? .copyHome(restartAfterRestore: false) : definition.checkpoint
         for step in 0..<max(steps, 1) {
@@ -60,9 +61,11 @@ public enum RehearsalOverhead {
             let baseline = try recorder.begin(comparingWith: live)
             let effects = try recorder.finish(baseline)
             for (name, value) in effects.timings { phases[name, default: []].append(value) }
-            // Checkpoints are dropped once the step is verified.
-            try? FileManager.default.removeItem(atPath: checkpoint.directory)
+            // The agent keeps the latest checkpoint only (the next one links to it).
+            if let older = previous { try? FileManager.default.removeItem(atPath: older.directory) }
+            previous = checkpoint
         }
+        if let last = previous { try? FileManager.default.removeItem(atPath: last.directory) }
         let manifest = try live.snapshot()
         let files = manifest.entries.values.filter { $0.kind == .file }
         return RehearsalOverheadReport(steps: max(steps, 1), homeFiles: files.count, homeBytes: files.reduce(0) { $0 + $1.size },

@@ -86,6 +86,33 @@ final class SandboxHomeTests: XCTestCase {
         XCTAssertEqual(mode?.intValue, checkpoint.manifest.entries["gone.txt"].map { Int($0.mode) })
     }
 
+    func testIncrementalCheckpointsLinkUnchangedFilesAndRestoreExactly() throws {
+        let home = try makeHome()
+        let strategy = SandboxDefinition.CheckpointStrategy.copyHome(restartAfterRestore: false)
+        let first = try home.checkpoint(strategy, label: "one")
+        try write("first line\nsecond\n", home.path + "/Documents/notes.txt")
+        try write("brand new", home.path + "/Documents/new.txt")
+        let second = try home.checkpoint(strategy, label: "two")
+        func inode(_ p: String) throws -> UInt64? { (try FileManager.default.attributesOfItem(atPath: p)[.systemFileNumber] as? NSNumber)?.uint64Value }
+        // Unchanged: linked to the first checkpoint. Changed or new: a copy of its own.
+        XCTAssertEqual(try inode(second.directory + "/keep.txt"), try inode(first.directory + "/keep.txt"))
+        XCTAssertNotEqual(try inode(second.directory + "/Documents/notes.txt"), try inode(first.directory + "/Documents/notes.txt"))
+        XCTAssertEqual(try String(contentsOfFile: second.directory + "/Documents/new.txt", encoding: .utf8), "brand new")
+        // The home itself is never linked to a checkpoint: writing it changes neither.
+        try write("scribbled", home.path + "/keep.txt")
+        XCTAssertEqual(try String(contentsOfFile: first.directory + "/keep.txt", encoding: .utf8), "keep\n")
+        XCTAssertEqual(try String(contentsOfFile: second.directory + "/keep.txt", encoding: .utf8), "keep\n")
+        // Each restores exactly, in either order, after the first one's folder is gone too.
+        try home.restore(first, strategy: strategy)
+        XCTAssertEqual(try String(contentsOfFile: home.path + "/Documents/notes.txt", encoding: .utf8), "first line\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: home.path + "/Documents/new.txt"))
+        try FileManager.default.removeItem(atPath: first.directory)
+        try home.restore(second, strategy: strategy)
+        XCTAssertEqual(try String(contentsOfFile: home.path + "/Documents/notes.txt", encoding: .utf8), "first line\nsecond\n")
+        XCTAssertEqual(try String(contentsOfFile: home.path + "/keep.txt", encoding: .utf8), "keep\n")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: home.path + "/link"), "Documents/notes.txt")
+    }
+
     func testHookCheckpointRunsTheDefinitionsArgv() throws {
         let home = try makeHome()
         // The definition author's own hook programs; they get the folders in their environment.
