@@ -54,7 +54,7 @@ public final class SandboxStage {
 
     /// A recorder of this stage's effects (used on the rehearsal stage).
     public func recorder(windows: WindowLister?) -> EffectRecorder {
-        EffectRecorder(home: home, definition: definition, processRoot: app.pid, windows: windows)
+        EffectRecorder(home: home, definition: definition, app: app, windows: windows)
     }
 
     public func checkpoint(label: String) throws -> HomeCheckpoint {

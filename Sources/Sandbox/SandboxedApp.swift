@@ -66,9 +66,10 @@ public final class SandboxedApp {
     /// death ends every process in the namespace — and to bwrap itself. Nothing listed before the stop
     /// outlives it. Nil when the application was never started.
     ///
-    /// bwrap itself is not sent SIGTERM first: it dies of it at once, and the processes inside do not
-    /// always follow (observed: Mousepad with unsaved changes answers SIGTERM with a dialog, and its
-    /// sandbox was left running, reparented to init, after the outer bwrap had exited).
+    /// bwrap itself is not sent SIGTERM first: it dies of it at once, and the processes inside did not
+    /// always follow (observed in a test run: after bwrap had exited on SIGTERM, Mousepad and bwrap's
+    /// process inside were still running, reparented to init). The SIGKILL to the namespace's init
+    /// does not depend on bwrap's --die-with-parent.
     @discardableResult
     public func stop(gracePeriod: Double = 3) -> ExitReport? {
         guard let p = process else { return nil }

@@ -65,8 +65,7 @@ final class RehearsalTests: XCTestCase {
         for s in [rehearsal, live] { try focus(s.display, window: "notes.txt") }
 
         // Step 1, typing: rehearsed, then replayed live (keeps the two in step).
-        let recorder = EffectRecorder(home: rehearsal.home, definition: definition, processRoot: rehearsal.app.pid,
-                                      windows: XwininfoWindows(display: rehearsal.display))
+        let recorder = rehearsal.stage.recorder(windows: XwininfoWindows(display: rehearsal.display))
         for s in [rehearsal, live] {
             try send(s.display, ["key", "ctrl+End"])
             try send(s.display, ["type", "--delay", "5", "eggs"])
@@ -173,7 +172,7 @@ final class RehearsalTests: XCTestCase {
         try send(live.display, ["key", "ctrl+s"])
         try poll(timeout: 10, "the live save") { try notes(live.home).hasSuffix("unreplayed") }
 
-        let recorder = EffectRecorder(home: rehearsal.home, definition: definition, processRoot: rehearsal.app.pid, windows: nil)
+        let recorder = rehearsal.stage.recorder(windows: nil)
         let baseline = try recorder.begin(comparingWith: live.home)
         try send(rehearsal.display, ["key", "ctrl+s"])
         var effects = try recorder.finish(baseline)
@@ -186,10 +185,10 @@ final class RehearsalTests: XCTestCase {
         // Re-synchronizing: the rehearsal takes over the live state; the drift in files is gone.
         let steps = try rehearsal.stage.adoptState(of: live.stage)
         XCTAssertEqual(steps.map(\.kind), [.stopApplication, .copyHome, .startApplication])
-        let next = try EffectRecorder(home: rehearsal.home, definition: definition, processRoot: rehearsal.app.pid, windows: nil)
-            .begin(comparingWith: live.home)
-        XCTAssertEqual(next.homeDrift, HomeDiff())
         try focus(rehearsal.display, window: "notes.txt")
+        let next = try recorder.begin(comparingWith: live.home)
+        XCTAssertEqual(next.homeDrift, HomeDiff())
+        XCTAssertTrue(next.processes.contains { $0.executable == "/usr/bin/mousepad" }, "the recorder follows the restarted application")
     }
 
     /// The fraction of differing pixels between two displays' root windows, from `xwd -root`.

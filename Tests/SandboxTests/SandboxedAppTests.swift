@@ -80,8 +80,9 @@ final class SandboxedAppTests: XCTestCase {
         }
     }
 
-    /// Regression: Mousepad with unsaved changes answered SIGTERM with a dialog; stop() had sent
-    /// SIGTERM to bwrap as well, bwrap exited, and the sandbox's processes lived on under init.
+    /// Regression: stop() sent SIGTERM to the application and to bwrap at once; bwrap exited and, in
+    /// one run, Mousepad and bwrap's process inside lived on under init. An application that does
+    /// not exit on SIGTERM must still leave nothing behind.
     func testStopLeavesNothingBehindWhenTheApplicationIgnoresSIGTERM() throws {
         try requireBubblewrap()
         let own = try TestDisplay()
