@@ -1,5 +1,6 @@
 // Runs a short host program by argv (never a shell string) with an exact environment and a deadline,
 // collecting its combined output. Used for copies (cp), checkpoint hooks and isolation probes.
+// Started through ChildProcess (posix_spawn, descriptors above 2 closed, reaped here).
 
 import Foundation
 #if canImport(Glibc)
@@ -15,38 +16,27 @@ struct CommandResult: Sendable {
 }
 
 enum CommandRunner {
-    /// Runs `argv` (argv[0] an absolute path or a name on /usr/bin:/bin). Output over 64 KiB is cut.
+    /// Runs `argv` (argv[0] an absolute path or a name on /usr/bin:/bin). Output beyond `outputLimit`
+    /// bytes is cut. With `discardErrors`, stderr goes to /dev/null and `output` is stdout alone.
     static func run(_ argv: [String], environment: [String: String] = ["PATH": "/usr/bin:/bin"],
-                    timeout: Double = 30) throws -> CommandResult {
+                    timeout: Double = 30, outputLimit: Int = 65_536, discardErrors: Bool = false) throws -> CommandResult {
         guard let program = argv.first, let executable = resolve(program) else {
             throw SandboxError.executableNotFound(name: argv.first ?? "(empty argv)")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = Array(argv.dropFirst())
-        p.environment = environment
-        p.standardInput = FileHandle.nullDevice
         // A file, not a pipe: a chatty child can never block on a full pipe while we poll.
         let outPath = NSTemporaryDirectory() + "understudy-cmd-\(UUID().uuidString)"
-        guard FileManager.default.createFile(atPath: outPath, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let out = FileHandle(forWritingAtPath: outPath) else {
-            throw SandboxError.launchFailed(argv: argv, reason: "cannot create output file")
-        }
-        defer { try? out.close(); try? FileManager.default.removeItem(atPath: outPath) }
-        p.standardOutput = out
-        p.standardError = out
+        defer { try? FileManager.default.removeItem(atPath: outPath) }
         let start = Date()
-        do { try p.run() } catch { throw SandboxError.launchFailed(argv: argv, reason: error.localizedDescription) }
-        let deadline = start.addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { usleep(2_000) }
-        if p.isRunning {
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+        let child = try ChildProcess(executable: executable, argv: argv, environment: environment,
+                                     stdout: outPath, stderr: discardErrors ? "/dev/null" : nil)
+        guard child.wait(timeout: timeout) else {
+            child.send(SIGKILL)
+            child.waitForever()
             throw SandboxError.timedOut(operation: argv.joined(separator: " "), seconds: timeout)
         }
-        p.waitUntilExit()
-        let data = (FileManager.default.contents(atPath: outPath) ?? Data()).prefix(65_536)
-        return CommandResult(argv: argv, status: p.terminationStatus, signalled: p.terminationReason == .uncaughtSignal,
+        let data = (FileManager.default.contents(atPath: outPath) ?? Data()).prefix(outputLimit)
+        let termination = child.termination ?? (signalled: false, status: -1)
+        return CommandResult(argv: argv, status: termination.status, signalled: termination.signalled,
                              output: String(decoding: data, as: UTF8.self),
                              seconds: Date().timeIntervalSince(start))
     }

@@ -17,16 +17,27 @@ public struct EffectBaseline: Sendable {
 public final class EffectRecorder {
     public let home: SandboxHome
     public let definition: SandboxDefinition
-    /// The bwrap process of the rehearsal sandbox; nil when the application is not running.
-    public var processRoot: Int32?
     public var windows: WindowLister?
+    private let processRootSource: () -> Int32?
     private var lastSnapshot: HomeSnapshot?
     private var lastLiveSnapshot: HomeSnapshot?
 
+    /// The bwrap process of the rehearsal sandbox now; nil when the application is not running.
+    public var processRoot: Int32? { processRootSource() }
+
+    /// A recorder for a fixed bwrap pid (nil: no application, no process listing).
     public init(home: SandboxHome, definition: SandboxDefinition, processRoot: Int32?, windows: WindowLister?) {
         self.home = home
         self.definition = definition
-        self.processRoot = processRoot
+        self.processRootSource = { processRoot }
+        self.windows = windows
+    }
+
+    /// A recorder that follows `app` across restarts (a rollback restarts the application).
+    public init(home: SandboxHome, definition: SandboxDefinition, app: SandboxedApp, windows: WindowLister?) {
+        self.home = home
+        self.definition = definition
+        self.processRootSource = { [weak app] in app?.pid }
         self.windows = windows
     }
 

@@ -3,6 +3,9 @@
 // supervisor). A rehearsal compares two listings to find the processes an action spawned.
 
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How an executable path was learned. `/proc/<pid>/exe` is the kernel's answer; across a user
 /// namespace it can be unreadable, and then argv[0] (which the process controls) or comm is all there is.
@@ -41,7 +44,7 @@ public struct ProcessWatcher: Sendable {
         do { entries = try FileManager.default.contentsOfDirectory(atPath: procRoot) } catch {
             throw SandboxError.procUnreadable(path: procRoot, reason: error.localizedDescription)
         }
-        var stats: [Int32: (ppid: Int32, start: UInt64, comm: String)] = [:]
+        var stats: [Int32: ProcStat] = [:]
         for entry in entries {
             guard let pid = Int32(entry), let stat = readStat(pid) else { continue }
             stats[pid] = stat
@@ -71,14 +74,65 @@ public struct ProcessWatcher: Sendable {
 
     /// stat is `pid (comm) state ppid pgrp ... starttime(22) ...`; comm may hold spaces and parentheses,
     /// so the fields are counted from the last ')'.
-    func readStat(_ pid: Int32) -> (ppid: Int32, start: UInt64, comm: String)? {
-        guard let text = try? String(contentsOfFile: "\(procRoot)/\(pid)/stat", encoding: .utf8),
-              let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")") else { return nil }
-        let comm = String(text[text.index(after: open)..<close])
-        let rest = text[text.index(after: close)...].split(separator: " ")
-        // rest[0] = state (field 3), rest[1] = ppid (field 4), rest[19] = starttime (field 22)
-        guard rest.count > 19, let ppid = Int32(rest[1]), let start = UInt64(rest[19]) else { return nil }
-        return (ppid, start, comm)
+    struct ProcStat {
+        var state: Character
+        var ppid: Int32
+        var start: UInt64
+        var comm: String
+        /// Exited (zombie or dead), waiting only to be reaped.
+        var exited: Bool { state == "Z" || state == "X" }
+    }
+
+    func readStat(_ pid: Int32) -> ProcStat? {
+        guard let bytes = Self.readSmallFile("\(procRoot)/\(pid)/stat"),
+              let open = bytes.firstIndex(of: UInt8(ascii: "(")), let close = bytes.lastIndex(of: UInt8(ascii: ")")),
+              open < close else { return nil }
+        let comm = String(decoding: bytes[(open + 1)..<close], as: UTF8.self)
+        // Fields after ") ": state (3), ppid (4), …, starttime (22). Parsed as bytes: a scan reads
+        // one stat file per process on the machine, and String splitting dominated it.
+        var fields: [ArraySlice<UInt8>] = []
+        var i = close + 1
+        while i < bytes.count && fields.count < 20 {
+            while i < bytes.count && bytes[i] == UInt8(ascii: " ") { i += 1 }
+            let fieldStart = i
+            while i < bytes.count && bytes[i] != UInt8(ascii: " ") && bytes[i] != UInt8(ascii: "\n") { i += 1 }
+            if i > fieldStart { fields.append(bytes[fieldStart..<i]) } else { break }
+        }
+        guard fields.count == 20, let stateByte = fields[0].first,
+              let ppid = Self.number(fields[1]).flatMap({ Int32(exactly: $0) }), let start = Self.number(fields[19]) else { return nil }
+        return ProcStat(state: Character(UnicodeScalar(stateByte)), ppid: ppid, start: start, comm: comm)
+    }
+
+    static func number(_ digits: ArraySlice<UInt8>) -> UInt64? {
+        guard !digits.isEmpty else { return nil }
+        var value: UInt64 = 0
+        for d in digits {
+            guard d >= UInt8(ascii: "0"), d <= UInt8(ascii: "9") else { return nil }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(d - UInt8(ascii: "0")))
+            guard !o1, !o2 else { return nil }
+            value = a
+        }
+        return value
+    }
+
+    /// Whether the process listed as `process` still runs (same pid and start time, not exited).
+    func isAlive(_ process: SandboxProcess) -> Bool {
+        guard let stat = readStat(process.pid), stat.start == process.startTime else { return false }
+        return !stat.exited
+    }
+
+    /// One read(2) of up to 4 KiB: a stat line fits, and a scan reads one per process on the machine
+    /// (Foundation's file reading costs several times more per call).
+    static func readSmallFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { return nil }
+        buffer.removeSubrange(n...)
+        return buffer
     }
 
     func readCmdline(_ pid: Int32) -> [String] {

@@ -6,7 +6,7 @@
 
 import Foundation
 
-public struct SandboxDefinition: Equatable, Sendable {
+public struct SandboxDefinition: Equatable, Sendable, Codable {
     /// Short identifier (`mousepad`), used in audit records and temp folder names.
     public var name: String
     public var description: String?
@@ -21,20 +21,20 @@ public struct SandboxDefinition: Equatable, Sendable {
     /// The file the definition was read from, when it was read from one.
     public var sourceFile: String?
 
-    public struct App: Equatable, Sendable {
+    public struct App: Equatable, Sendable, Codable {
         /// argv; never a shell string. argv[0] is looked up on the sandbox's PATH (/usr/bin:/bin).
         public var command: [String]
         /// Added to the launcher's fixed environment; everything else from the host is cleared.
         public var environment: [String: String]
     }
 
-    public struct Screen: Equatable, Sendable {
+    public struct Screen: Equatable, Sendable, Codable {
         public var width: Int
         public var height: Int
         public var depth: Int
     }
 
-    public struct Home: Equatable, Sendable {
+    public struct Home: Equatable, Sendable, Codable {
         /// Absolute host path of the seed folder (resolved against the definition's folder), or nil
         /// for an empty home.
         public var seed: String?
@@ -45,7 +45,7 @@ public struct SandboxDefinition: Equatable, Sendable {
         public var permittedWrites: [String]
     }
 
-    public struct Isolation: Equatable, Sendable {
+    public struct Isolation: Equatable, Sendable, Codable {
         public var network: NetworkAccess
         /// The user and group the application runs as inside its user namespace.
         public var uid: Int
@@ -66,7 +66,7 @@ public struct SandboxDefinition: Equatable, Sendable {
         case host
     }
 
-    public enum CheckpointStrategy: Equatable, Sendable {
+    public enum CheckpointStrategy: Equatable, Sendable, Codable {
         /// No checkpoints: a failed step can only be compensated, not restored.
         case none
         /// The built-in strategy: copy the sandbox home aside (reflink when the filesystem can) and
@@ -104,6 +104,20 @@ public struct SandboxDefinition: Equatable, Sendable {
     public static let defaultEtc = [
         "passwd", "group", "nsswitch.conf", "ld.so.cache", "fonts", "localtime", "xdg", "gtk-3.0", "mime.types",
     ]
+
+    /// SHA-256 of the definition's canonical form (sorted-key JSON of the decoded values, without the
+    /// file it came from): the "sandbox hash" of the audit's session-start record. Two files that
+    /// differ only in key order, comments or whitespace have the same digest. The seed folder's
+    /// content is not included; hash its manifest (`SandboxHome.snapshot()`) for that.
+    public func canonicalDigest() throws -> String {
+        var copy = self
+        copy.sourceFile = nil
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do { return SHA256.hex(try encoder.encode(copy)) } catch {
+            throw SandboxError.invalidValue(path: name, reason: "cannot encode the definition: \(error)")
+        }
+    }
 
     /// The permitted-folder test the policy needs: is `relativePath` (relative to the home) inside
     /// one of the permitted folders?

@@ -22,10 +22,20 @@ public final class SandboxHome {
     public let path: String
     public let copyMethod: CopyMethod
     private var checkpointCount = 0
+    /// The last copy-home checkpoint: the next one hard-links the files that did not change since.
+    private var lastCopy: HomeCheckpoint?
+    /// The last manifest taken for a checkpoint, for hash reuse.
+    private var lastManifest: HomeSnapshot?
 
     /// Makes a fresh home from `seed` (nil: an empty home) in a new 0700 folder under `base`
     /// (default: the temporary directory).
     public init(seed: String?, name: String, base: String? = nil) throws {
+        if let seed {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: seed, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw SandboxError.seedMissing(path: seed)
+            }
+        }
         let parent = base ?? NSTemporaryDirectory()
         var template = Array(((parent as NSString).appendingPathComponent("understudy-\(name)-XXXXXX")).utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
@@ -36,16 +46,17 @@ public final class SandboxHome {
         chmod(root, 0o700)
         path = root + "/home"
         copyMethod = Self.probeReflink(in: root)
-        if let seed {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: seed, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw SandboxError.seedMissing(path: seed)
+        do {
+            if let seed {
+                try CommandRunner.check(["/usr/bin/cp", "-a", "--reflink=auto", "--", seed, path])
+            } else {
+                do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) } catch {
+                    throw SandboxError.homeFailed(path: path, reason: error.localizedDescription)
+                }
             }
-            try CommandRunner.check(["/usr/bin/cp", "-a", "--reflink=auto", "--", seed, path])
-        } else {
-            do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) } catch {
-                throw SandboxError.homeFailed(path: path, reason: error.localizedDescription)
-            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: root)
+            throw error
         }
         chmod(path, 0o700)
     }
@@ -64,32 +75,77 @@ public final class SandboxHome {
 
     // MARK: Checkpoints
 
-    /// Saves the home's state before a step, with the definition's strategy.
+    /// Saves the home's state before a step, with the definition's strategy. `seconds` in the result
+    /// covers all of it (manifest and copy).
+    ///
+    /// A copy-home checkpoint after the first one is incremental: a file whose type, content, mode,
+    /// size and mtime equal its entry in the previous checkpoint (which still exists) is hard-linked
+    /// from there; everything else is copied. Checkpoints only ever link to each other, never to the
+    /// live home, and a restore copies, so a later write in the home cannot reach a checkpoint.
     public func checkpoint(_ strategy: SandboxDefinition.CheckpointStrategy, label: String) throws -> HomeCheckpoint {
+        let start = Date()
         checkpointCount += 1
         let safeLabel = String(label.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }.prefix(40))
         let id = "\(checkpointCount)-\(safeLabel)"
         let directory = root + "/checkpoints/" + id
-        let manifest = try snapshot()
-        let start = Date()
+        let manifest = try snapshot(reusing: lastManifest)
+        lastManifest = manifest
         switch strategy {
         case .none:
             throw SandboxError.restoreFailed(checkpoint: id, reason: "the definition has no checkpoint strategy")
         case .copyHome:
             try makeFolder(root + "/checkpoints")
-            try CommandRunner.check(["/usr/bin/cp", "-a", "--reflink=auto", "--", path, directory])
+            if let previous = lastCopy, FileManager.default.fileExists(atPath: previous.directory) {
+                try copyIncrementally(manifest: manifest, previous: previous, into: directory)
+            } else {
+                try CommandRunner.check(["/usr/bin/cp", "-a", "--reflink=auto", "--", path, directory])
+            }
         case .hooks(let save, _, _):
             try makeFolder(directory)
             try runHook(save, checkpointDirectory: directory)
         }
-        return HomeCheckpoint(id: id, label: label, directory: directory, manifest: manifest,
-                              seconds: Date().timeIntervalSince(start))
+        let checkpoint = HomeCheckpoint(id: id, label: label, directory: directory, manifest: manifest,
+                                        seconds: Date().timeIntervalSince(start))
+        if case .copyHome = strategy { lastCopy = checkpoint }
+        return checkpoint
     }
 
-    /// Puts the home back as it was at `checkpoint`, then verifies it: afterwards the home's manifest
-    /// must equal the checkpoint's, or this throws. Files created since the checkpoint are deleted.
-    /// The home folder itself is kept (its inode is what the sandbox has bound).
-    public func restore(_ checkpoint: HomeCheckpoint, strategy: SandboxDefinition.CheckpointStrategy) throws {
+    private func copyIncrementally(manifest: HomeSnapshot, previous: HomeCheckpoint, into directory: String) throws {
+        try makeFolder(directory)
+        // Parents before children.
+        for (rel, entry) in manifest.entries.sorted(by: { $0.key < $1.key }) {
+            let source = path + "/" + rel, target = directory + "/" + rel
+            switch entry.kind {
+            case .directory:
+                guard mkdir(target, mode_t(entry.mode)) == 0 || errno == EEXIST else {
+                    throw SandboxError.homeFailed(path: target, reason: String(cString: strerror(errno)))
+                }
+            case .file:
+                if let old = previous.manifest.entries[rel], old.kind == .file, old.sha256 == entry.sha256,
+                   old.mode == entry.mode, old.size == entry.size, old.modified == entry.modified,
+                   link(previous.directory + "/" + rel, target) == 0 {
+                    continue
+                }
+                try CommandRunner.check(["/usr/bin/cp", "-a", "--reflink=auto", "--", source, target])
+            case .symlink, .other:
+                try CommandRunner.check(["/usr/bin/cp", "-a", "--", source, target])
+            }
+        }
+        // Folder modes last: a read-only folder must not stop the copies into it.
+        for (rel, entry) in manifest.entries where entry.kind == .directory {
+            chmod(directory + "/" + rel, mode_t(entry.mode))
+        }
+        if let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber {
+            chmod(directory, mode_t(mode.uint32Value))
+        }
+    }
+
+    /// Puts the home back as it was at `checkpoint`, then (unless `verify` is false) verifies it:
+    /// afterwards the home's manifest must equal the checkpoint's, or this throws. Files created
+    /// since the checkpoint are deleted. The home folder itself is kept (its inode is what the
+    /// sandbox has bound).
+    public func restore(_ checkpoint: HomeCheckpoint, strategy: SandboxDefinition.CheckpointStrategy,
+                        verify: Bool = true) throws {
         switch strategy {
         case .none:
             throw SandboxError.restoreFailed(checkpoint: checkpoint.id, reason: "the definition has no checkpoint strategy")
@@ -100,8 +156,13 @@ public final class SandboxHome {
         case .hooks(_, let restore, _):
             try runHook(restore, checkpointDirectory: checkpoint.directory)
         }
-        let now = try snapshot()
-        let diff = HomeDiff.between(checkpoint.manifest, now)
+        if verify { try self.verify(against: checkpoint) }
+    }
+
+    /// Throws `restoreFailed` naming the first differing paths unless the home matches the
+    /// checkpoint's manifest (type, content, permissions, link targets).
+    public func verify(against checkpoint: HomeCheckpoint) throws {
+        let diff = HomeDiff.between(checkpoint.manifest, try snapshot())
         guard diff.isEmpty else {
             throw SandboxError.restoreFailed(checkpoint: checkpoint.id,
                                              reason: "home differs after restore: \(diff.all.prefix(5).joined(separator: ", "))")

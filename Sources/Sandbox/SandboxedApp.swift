@@ -1,6 +1,7 @@
 // Starts a definition's application under bubblewrap on one display, and stops it. The argv comes
-// from BubblewrapCommand; Foundation's Process runs it directly (no shell), with an environment of
-// PATH only (bwrap clears it again inside and sets the sandbox's own).
+// from BubblewrapCommand and is run directly (no shell) by ChildProcess — posix_spawn with every
+// descriptor above 2 closed, reaped here; see ChildProcess.swift for why not Foundation's Process —
+// with an environment of PATH only (bwrap clears it again inside and sets the sandbox's own).
 
 import Foundation
 #if canImport(Glibc)
@@ -22,7 +23,7 @@ public final class SandboxedApp {
     /// Host paths of the bubblewrap process's stdout and stderr (the application's output).
     public let stdoutFile: String
     public let stderrFile: String
-    private var process: Process?
+    private var process: ChildProcess?
 
     /// - Parameter logDirectory: where the application's stdout and stderr are written (created if missing).
     public init(command: BubblewrapCommand, logDirectory: String) throws {
@@ -36,67 +37,66 @@ public final class SandboxedApp {
     }
 
     /// The bwrap process id, while it runs.
-    public var pid: Int32? { process.flatMap { $0.isRunning ? $0.processIdentifier : nil } }
+    public var pid: Int32? { process.flatMap { $0.isRunning ? $0.pid : nil } }
     public var isRunning: Bool { process?.isRunning ?? false }
     public var watcher: ProcessWatcher? { pid.map { ProcessWatcher(rootPid: $0) } }
 
     /// Starts the application (or `arguments` in its place, with the same sandbox).
     public func start(arguments: [String]? = nil) throws {
-        if let p = process, p.isRunning { throw SandboxError.alreadyRunning(pid: p.processIdentifier) }
+        if let p = process, p.isRunning { throw SandboxError.alreadyRunning(pid: p.pid) }
         let argv = command.argv(running: arguments)
         guard FileManager.default.isExecutableFile(atPath: command.bwrapPath) else {
             throw SandboxError.executableNotFound(name: command.bwrapPath)
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: command.bwrapPath)
-        p.arguments = Array(argv.dropFirst())
-        p.environment = ["PATH": "/usr/bin:/bin"]
-        p.currentDirectoryURL = URL(fileURLWithPath: "/")
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = try Self.truncatedHandle(stdoutFile)
-        p.standardError = try Self.truncatedHandle(stderrFile)
-        do { try p.run() } catch {
-            throw SandboxError.launchFailed(argv: argv, reason: error.localizedDescription)
-        }
-        process = p
+        process = try ChildProcess(executable: command.bwrapPath, argv: argv, environment: ["PATH": "/usr/bin:/bin"],
+                                   stdout: stdoutFile, stderr: stderrFile)
     }
 
     /// Waits for the application to exit by itself.
     public func waitForExit(timeout: Double) throws -> ExitReport {
         guard let p = process else { throw SandboxError.launchFailed(argv: command.argv(), reason: "not started") }
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning {
-            guard Date() < deadline else { throw SandboxError.timedOut(operation: "waiting for \(command.definition.name) to exit", seconds: timeout) }
-            usleep(5_000)
+        guard p.wait(timeout: timeout) else {
+            throw SandboxError.timedOut(operation: "waiting for \(command.definition.name) to exit", seconds: timeout)
         }
-        p.waitUntilExit()
         return report(p, forced: false)
     }
 
-    /// SIGTERM to the processes inside (the application, leaves first), then SIGKILL to bwrap when
-    /// the grace period is over; --die-with-parent takes everything inside down with it. Nil when the
-    /// application was never started.
+    /// SIGTERM to the processes inside (the application, leaves first); after the grace period,
+    /// SIGKILL to bwrap's process inside the sandbox — the init of the sandbox's pid namespace, whose
+    /// death ends every process in the namespace — and to bwrap itself. Nothing listed before the stop
+    /// outlives it. Nil when the application was never started.
+    ///
+    /// bwrap itself is not sent SIGTERM first: it dies of it at once, and the processes inside did not
+    /// always follow (observed in a test run: after bwrap had exited on SIGTERM, Mousepad and bwrap's
+    /// process inside were still running, reparented to init). The SIGKILL to the namespace's init
+    /// does not depend on bwrap's --die-with-parent.
     @discardableResult
     public func stop(gracePeriod: Double = 3) -> ExitReport? {
         guard let p = process else { return nil }
+        var forced = false
         if p.isRunning {
-            let inside = (try? ProcessWatcher(rootPid: p.processIdentifier).descendants()) ?? []
-            // bwrap's own processes (the pid-namespace init) ignore SIGTERM from outside; the
-            // application does not.
-            for child in inside.reversed() where !child.executable.hasSuffix("/bwrap") {
-                kill(child.pid, SIGTERM)
+            let watcher = ProcessWatcher(rootPid: p.pid)
+            let inside = (try? watcher.descendants()) ?? []
+            let isBwrap = { (process: SandboxProcess) in process.executable.hasSuffix("/bwrap") }
+            for child in inside.reversed() where !isBwrap(child) { kill(child.pid, SIGTERM) }
+            if inside.isEmpty { p.send(SIGTERM) }  // nothing inside yet: bwrap is still setting up
+            if !p.wait(timeout: gracePeriod) {
+                forced = true
+                for child in inside where isBwrap(child) { kill(child.pid, SIGKILL) }
+                p.send(SIGKILL)
+                p.waitForever()
             }
-            kill(p.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(gracePeriod)
-            while p.isRunning && Date() < deadline { usleep(5_000) }
-            if p.isRunning {
-                kill(p.processIdentifier, SIGKILL)
-                p.waitUntilExit()
-                return report(p, forced: true)
+            // The namespace empties right after bwrap exits; whatever is still running a moment later
+            // was orphaned (same pid and start time as listed) and is killed.
+            let settle = Date().addingTimeInterval(0.5)
+            while inside.contains(where: watcher.isAlive) && Date() < settle { usleep(5_000) }
+            for child in inside where watcher.isAlive(child) {
+                forced = true
+                kill(child.pid, SIGKILL)
             }
         }
-        p.waitUntilExit()
-        return report(p, forced: false)
+        p.waitForever()
+        return report(p, forced: forced)
     }
 
     /// The application's stderr so far (for error messages).
@@ -105,16 +105,8 @@ public final class SandboxedApp {
 
     deinit { stop(gracePeriod: 1) }
 
-    private func report(_ p: Process, forced: Bool) -> ExitReport {
-        ExitReport(reason: p.terminationReason == .uncaughtSignal ? .signalled : .exited,
-                   status: p.terminationStatus, forced: forced)
-    }
-
-    static func truncatedHandle(_ path: String) throws -> FileHandle {
-        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let handle = FileHandle(forWritingAtPath: path) else {
-            throw SandboxError.homeFailed(path: path, reason: "cannot create log file")
-        }
-        return handle
+    private func report(_ p: ChildProcess, forced: Bool) -> ExitReport {
+        let t = p.termination ?? (signalled: false, status: -1)
+        return ExitReport(reason: t.signalled ? .signalled : .exited, status: t.status, forced: forced)
     }
 }

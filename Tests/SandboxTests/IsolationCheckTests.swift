@@ -89,6 +89,19 @@ final class IsolationCheckTests: XCTestCase {
         XCTAssertEqual(report.failures.map(\.name), ["display\(other.name).cookie-not-shared"])
     }
 
+    func testAStageRefusesToStartWhenItsCheckFails() throws {
+        let (own, other, _) = try setUpDisplays()
+        let stage = try SandboxStage(definition: try definition("[isolation]\nnetwork = \"host\"\n"), display: own.endpoint, role: .live)
+        homes.append(stage.home)
+        XCTAssertThrowsError(try stage.start(otherDisplays: [other.endpoint])) { error in
+            guard case .isolationViolated(let failed)? = error as? SandboxError else { return XCTFail("\(error)") }
+            XCTAssertTrue(failed.contains { $0.hasPrefix("network.loopback") }, "\(failed)")
+        }
+        XCTAssertFalse(stage.app.isRunning)
+        XCTAssertNil(stage.app.pid)
+        XCTAssertEqual(stage.isolation?.passed, false)
+    }
+
     func testABrokenSandboxFailsTheOwnDisplayProbe() throws {
         let (own, other, home) = try setUpDisplays()
         // A cookie that is not the display's: the sandbox cannot even use its own display.

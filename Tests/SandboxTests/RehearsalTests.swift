@@ -16,28 +16,26 @@ final class RehearsalTests: XCTestCase {
         for h in homes { try? h.discard() }
     }
 
-    /// One stage (live or rehearsal): a display, a home from the seed, the application.
+    /// One stage (live or rehearsal) with the test's handle on its display.
     struct Stage {
         let display: TestDisplay
-        let home: SandboxHome
-        let app: SandboxedApp
+        let stage: SandboxStage
+        var home: SandboxHome { stage.home }
+        var app: SandboxedApp { stage.app }
     }
 
-    func stage(_ definition: SandboxDefinition) throws -> Stage {
-        let display = try TestDisplay()
-        displays.append(display)
-        let home = try SandboxHome(seed: definition.home.seed, name: definition.name)
-        homes.append(home)
-        let app = try SandboxedApp(command: BubblewrapCommand(definition: definition, display: display.endpoint, homePath: home.path),
-                                   logDirectory: home.root + "/logs")
-        apps.append(app)
-        try app.start()
-        return Stage(display: display, home: home, app: app)
-    }
-
-    func restart(_ stage: Stage) throws {
-        stage.app.stop(gracePeriod: 3)
-        try stage.app.start()
+    /// The rehearsal and live stages of one definition, each on its own display, each started only
+    /// after its isolation check against the other display passed.
+    func stages(_ definition: SandboxDefinition) throws -> (rehearsal: Stage, live: Stage) {
+        let rehearsalDisplay = try TestDisplay(), liveDisplay = try TestDisplay()
+        displays += [rehearsalDisplay, liveDisplay]
+        let rehearsal = try SandboxStage(definition: definition, display: rehearsalDisplay.endpoint, role: .rehearsal)
+        let live = try SandboxStage(definition: definition, display: liveDisplay.endpoint, role: .live)
+        homes += [rehearsal.home, live.home]
+        apps += [rehearsal.app, live.app]
+        let reports = [try rehearsal.start(otherDisplays: [liveDisplay.endpoint]), try live.start(otherDisplays: [rehearsalDisplay.endpoint])]
+        XCTAssertTrue(reports.allSatisfy(\.passed))
+        return (Stage(display: rehearsalDisplay, stage: rehearsal), Stage(display: liveDisplay, stage: live))
     }
 
     /// Waits for the window named `name` and gives it the keyboard focus (there is no window manager).
@@ -62,13 +60,12 @@ final class RehearsalTests: XCTestCase {
     func testARehearsedSaveShowsTheWriteBeforeTheLiveSaveHappens() throws {
         try requireBubblewrap()
         let definition = try SandboxDefinition.load(contentsOf: sandboxesFolder() + "/mousepad.toml")
-        let rehearsal = try stage(definition), live = try stage(definition)
+        let (rehearsal, live) = try stages(definition)
         let original = try notes(live.home)
         for s in [rehearsal, live] { try focus(s.display, window: "notes.txt") }
 
         // Step 1, typing: rehearsed, then replayed live (keeps the two in step).
-        let recorder = EffectRecorder(home: rehearsal.home, definition: definition, processRoot: rehearsal.app.pid,
-                                      windows: XwininfoWindows(display: rehearsal.display))
+        let recorder = rehearsal.stage.recorder(windows: XwininfoWindows(display: rehearsal.display))
         for s in [rehearsal, live] {
             try send(s.display, ["key", "ctrl+End"])
             try send(s.display, ["type", "--delay", "5", "eggs"])
@@ -96,11 +93,11 @@ final class RehearsalTests: XCTestCase {
     func testAStepThatGoesWrongLiveIsRolledBackToTheCheckpoint() throws {
         try requireBubblewrap()
         let definition = try SandboxDefinition.load(contentsOf: sandboxesFolder() + "/mousepad.toml")
-        let live = try stage(definition)
+        let (_, live) = try stages(definition)
         let original = try Data(contentsOf: URL(fileURLWithPath: live.home.path + "/Documents/notes.txt"))
         try focus(live.display, window: "notes.txt")
 
-        let checkpoint = try live.home.checkpoint(definition.checkpoint, label: "step 4")
+        let checkpoint = try live.stage.checkpoint(label: "step 4")
         // The step: select all, type, save. Live, it replaces the whole file (the post-condition
         // "the file still starts with the shopping list" fails).
         try send(live.display, ["key", "ctrl+a"])
@@ -109,13 +106,14 @@ final class RehearsalTests: XCTestCase {
         try poll(timeout: 10, "the bad save") { try notes(live.home) == "oops" }
         XCTAssertFalse(try notes(live.home).hasPrefix("Shopping list"))
 
-        // Rollback: the definition's checkpoint strategy, then the restart it asks for (the editor
-        // still holds "oops" in its buffer).
-        try live.home.restore(checkpoint, strategy: definition.checkpoint)
+        // Rollback: stop the editor (it holds "oops" in its buffer), restore, verify, start again.
+        var audited: [RollbackStep.Kind] = []
+        let steps = try live.stage.rollback(to: checkpoint) { audited.append($0.kind) }
+        XCTAssertEqual(steps.map(\.kind), [.stopApplication, .restoreHome, .verifyHome, .startApplication])
+        XCTAssertEqual(audited, steps.map(\.kind), "every step reaches the audit as it completes")
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: live.home.path + "/Documents/notes.txt")), original)
-        XCTAssertTrue(definition.checkpoint.restartAfterRestore)
-        try restart(live)
         try focus(live.display, window: "notes.txt")
+        XCTAssertTrue(live.app.isRunning)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: live.home.path + "/Documents/notes.txt")), original)
     }
 
@@ -134,7 +132,7 @@ final class RehearsalTests: XCTestCase {
             seed = "\(seed)"
             permitted_writes = ["Documents"]
             """, baseDirectory: "/")
-        let rehearsal = try stage(definition), live = try stage(definition)
+        let (rehearsal, live) = try stages(definition)
         for s in [rehearsal, live] { try focus(s.display, window: "xterm") }
 
         // The proposed action: typed text that a screen told the model to type.
@@ -166,7 +164,7 @@ final class RehearsalTests: XCTestCase {
     func testARehearsalThatDriftedIsReportedAsSuch() throws {
         try requireBubblewrap()
         let definition = try SandboxDefinition.load(contentsOf: sandboxesFolder() + "/mousepad.toml")
-        let rehearsal = try stage(definition), live = try stage(definition)
+        let (rehearsal, live) = try stages(definition)
         for s in [rehearsal, live] { try focus(s.display, window: "notes.txt") }
         // The live editor saved something the rehearsal never saw (an action that was not replayed).
         try send(live.display, ["key", "ctrl+End"])
@@ -174,7 +172,7 @@ final class RehearsalTests: XCTestCase {
         try send(live.display, ["key", "ctrl+s"])
         try poll(timeout: 10, "the live save") { try notes(live.home).hasSuffix("unreplayed") }
 
-        let recorder = EffectRecorder(home: rehearsal.home, definition: definition, processRoot: rehearsal.app.pid, windows: nil)
+        let recorder = rehearsal.stage.recorder(windows: nil)
         let baseline = try recorder.begin(comparingWith: live.home)
         try send(rehearsal.display, ["key", "ctrl+s"])
         var effects = try recorder.finish(baseline)
@@ -183,6 +181,14 @@ final class RehearsalTests: XCTestCase {
         XCTAssertEqual(effects.homeDrift?.changed, ["Documents/notes.txt"])
         XCTAssertTrue(effects.drift?.exceeded ?? false, "\(String(describing: effects.drift))")
         XCTAssertTrue(effects.diverged)
+
+        // Re-synchronizing: the rehearsal takes over the live state; the drift in files is gone.
+        let steps = try rehearsal.stage.adoptState(of: live.stage)
+        XCTAssertEqual(steps.map(\.kind), [.stopApplication, .copyHome, .startApplication])
+        try focus(rehearsal.display, window: "notes.txt")
+        let next = try recorder.begin(comparingWith: live.home)
+        XCTAssertEqual(next.homeDrift, HomeDiff())
+        XCTAssertTrue(next.processes.contains { $0.executable == "/usr/bin/mousepad" }, "the recorder follows the restarted application")
     }
 
     /// The fraction of differing pixels between two displays' root windows, from `xwd -root`.

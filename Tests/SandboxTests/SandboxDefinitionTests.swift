@@ -140,6 +140,17 @@ final class SandboxDefinitionTests: XCTestCase {
         XCTAssertEqual(mousepad.undoChord, "ctrl+z")
     }
 
+    func testCanonicalDigestIgnoresLayoutButNotValues() throws {
+        let a = try SandboxDefinition(toml: "name = \"x\"\n[app]\ncommand = [\"a\"]\nenvironment = { B = \"2\", A = \"1\" }\n", baseDirectory: "/")
+        let b = try SandboxDefinition(toml: "# same, reordered\nname = \"x\"\n[app]\nenvironment = { A = \"1\", B = \"2\" }\ncommand = [ \"a\" ]\n",
+                                      baseDirectory: "/")
+        let c = try SandboxDefinition(toml: "name = \"x\"\n[app]\ncommand = [\"a\"]\nenvironment = { B = \"2\", A = \"1\" }\n[isolation]\nnetwork = \"host\"\n",
+                                      baseDirectory: "/")
+        XCTAssertEqual(try a.canonicalDigest(), try b.canonicalDigest())
+        XCTAssertNotEqual(try a.canonicalDigest(), try c.canonicalDigest())
+        XCTAssertEqual(try a.canonicalDigest().count, 64)
+    }
+
     func testPermittedWrites() throws {
         let d = try SandboxDefinition(toml: full, baseDirectory: "/")
         XCTAssertTrue(d.permitsWrite(to: "Documents/notes.txt"))

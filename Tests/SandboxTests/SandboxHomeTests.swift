@@ -86,6 +86,33 @@ final class SandboxHomeTests: XCTestCase {
         XCTAssertEqual(mode?.intValue, checkpoint.manifest.entries["gone.txt"].map { Int($0.mode) })
     }
 
+    func testIncrementalCheckpointsLinkUnchangedFilesAndRestoreExactly() throws {
+        let home = try makeHome()
+        let strategy = SandboxDefinition.CheckpointStrategy.copyHome(restartAfterRestore: false)
+        let first = try home.checkpoint(strategy, label: "one")
+        try write("first line\nsecond\n", home.path + "/Documents/notes.txt")
+        try write("brand new", home.path + "/Documents/new.txt")
+        let second = try home.checkpoint(strategy, label: "two")
+        func inode(_ p: String) throws -> UInt64? { (try FileManager.default.attributesOfItem(atPath: p)[.systemFileNumber] as? NSNumber)?.uint64Value }
+        // Unchanged: linked to the first checkpoint. Changed or new: a copy of its own.
+        XCTAssertEqual(try inode(second.directory + "/keep.txt"), try inode(first.directory + "/keep.txt"))
+        XCTAssertNotEqual(try inode(second.directory + "/Documents/notes.txt"), try inode(first.directory + "/Documents/notes.txt"))
+        XCTAssertEqual(try String(contentsOfFile: second.directory + "/Documents/new.txt", encoding: .utf8), "brand new")
+        // The home itself is never linked to a checkpoint: writing it changes neither.
+        try write("scribbled", home.path + "/keep.txt")
+        XCTAssertEqual(try String(contentsOfFile: first.directory + "/keep.txt", encoding: .utf8), "keep\n")
+        XCTAssertEqual(try String(contentsOfFile: second.directory + "/keep.txt", encoding: .utf8), "keep\n")
+        // Each restores exactly, in either order, after the first one's folder is gone too.
+        try home.restore(first, strategy: strategy)
+        XCTAssertEqual(try String(contentsOfFile: home.path + "/Documents/notes.txt", encoding: .utf8), "first line\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: home.path + "/Documents/new.txt"))
+        try FileManager.default.removeItem(atPath: first.directory)
+        try home.restore(second, strategy: strategy)
+        XCTAssertEqual(try String(contentsOfFile: home.path + "/Documents/notes.txt", encoding: .utf8), "first line\nsecond\n")
+        XCTAssertEqual(try String(contentsOfFile: home.path + "/keep.txt", encoding: .utf8), "keep\n")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: home.path + "/link"), "Documents/notes.txt")
+    }
+
     func testHookCheckpointRunsTheDefinitionsArgv() throws {
         let home = try makeHome()
         // The definition author's own hook programs; they get the folders in their environment.
@@ -117,10 +144,25 @@ final class SandboxHomeTests: XCTestCase {
         }
     }
 
+    func testBulkHashingAgreesWithTheSwiftHash() throws {
+        let home = try makeHome()
+        let big = Data((0..<1_500_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        try big.write(to: URL(fileURLWithPath: home.path + "/Documents/big.bin"))
+        try write("odd name\n", home.path + "/Documents/with space & \\ back\nslash.txt")
+        let snapshot = try home.snapshot()  // more than 1 MiB to hash: sha256sum does it
+        for (path, entry) in snapshot.entries where entry.kind == .file {
+            XCTAssertEqual(entry.sha256, try SHA256.hex(fileAt: home.path + "/" + path), path)
+        }
+        XCTAssertEqual(snapshot.filesHashed, 5)
+    }
+
     func testMissingSeedIsAnError() {
-        XCTAssertThrowsError(try SandboxHome(seed: "/nonexistent/seed", name: "x")) { error in
+        let before = (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []
+        XCTAssertThrowsError(try SandboxHome(seed: "/nonexistent/seed", name: "missing-seed")) { error in
             XCTAssertEqual(error as? SandboxError, .seedMissing(path: "/nonexistent/seed"))
         }
+        let after = (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []
+        XCTAssertEqual(Set(after).subtracting(before).filter { $0.hasPrefix("understudy-missing-seed") }, [], "nothing left behind")
     }
 
     func testSHA256MatchesTheFIPSVectors() {

@@ -63,6 +63,65 @@ final class SandboxedAppTests: XCTestCase {
         try poll(timeout: 5, "the zenity window is gone") { !own.windowTree().contains("Zenity") }
     }
 
+    func testEveryShippedDefinitionShowsItsWindowUnderTheSandbox() throws {
+        try requireBubblewrap()
+        let display = try TestDisplay()
+        displays.append(display)
+        for (name, windowClass) in [("zenity-form", "Zenity"), ("mousepad", "Mousepad"), ("galculator", "Galculator")] {
+            let definition = try SandboxDefinition.load(contentsOf: sandboxesFolder() + "/\(name).toml")
+            let (app, home) = try launch(definition, on: display)
+            let before = try home.snapshot()
+            try poll(timeout: 20, "a \(windowClass) window from \(name)") { display.windowTree().contains("\"\(windowClass)\")") }
+            XCTAssertTrue(app.isRunning, "\(name): \(app.errorOutput)")
+            // Starting is not a change of the home: the seed already holds what the application creates.
+            XCTAssertTrue(HomeDiff.between(before, try home.snapshot()).isEmpty, name)
+            app.stop(gracePeriod: 3)
+            try poll(timeout: 5, "the \(windowClass) window is gone") { !display.windowTree().contains("\"\(windowClass)\")") }
+        }
+    }
+
+    /// Regression: stop() sent SIGTERM to the application and to bwrap at once; bwrap exited and, in
+    /// one run, Mousepad and bwrap's process inside lived on under init. An application that does
+    /// not exit on SIGTERM must still leave nothing behind.
+    func testStopLeavesNothingBehindWhenTheApplicationIgnoresSIGTERM() throws {
+        try requireBubblewrap()
+        let own = try TestDisplay()
+        displays.append(own)
+        let definition = try SandboxDefinition(toml: "name = \"stubborn\"\n[app]\ncommand = [\"/bin/true\"]\n", baseDirectory: "/")
+        // An ignored signal stays ignored across fork and exec: the shell and its sleep both ignore SIGTERM.
+        let (app, _) = try launch(definition, on: own, arguments: ["/bin/sh", "-c", "trap '' TERM; /usr/bin/sleep 300 & wait"])
+        let root = try XCTUnwrap(app.pid)
+        try poll(timeout: 10, "sleep inside") { try ProcessWatcher(rootPid: root).descendants().contains { $0.executable == "/usr/bin/sleep" } }
+        let inside = try ProcessWatcher(rootPid: root).descendants()
+        XCTAssertGreaterThanOrEqual(inside.count, 3, "bwrap's init, sh and sleep: \(inside)")
+
+        let exit = try XCTUnwrap(app.stop(gracePeriod: 0.3))
+        XCTAssertTrue(exit.forced)
+        XCTAssertFalse(app.isRunning)
+        try poll(timeout: 5, "every process of the sandbox is gone") {
+            !inside.contains(where: ProcessWatcher(rootPid: root).isAlive)
+        }
+    }
+
+    /// Regression: with Foundation's Process the application inherited the socket Process watches for
+    /// EOF (and with it, a channel to the supervisor); a process that outlived bwrap then hung
+    /// waitUntilExit(). Only stdin, stdout and stderr may cross into the sandbox.
+    func testNoDescriptorOfTheSupervisorReachesTheSandbox() throws {
+        try requireBubblewrap()
+        let own = try TestDisplay()
+        displays.append(own)
+        var pair: [Int32] = [-1, -1]
+        XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair), 0)  // deliberately not close-on-exec
+        defer { close(pair[0]); close(pair[1]) }
+        let definition = try SandboxDefinition(toml: "name = \"fds\"\n[app]\ncommand = [\"/bin/true\"]\n", baseDirectory: "/")
+        let (app, _) = try launch(definition, on: own, arguments: [
+            "/usr/bin/perl", "-e", #"opendir(my $d, "/proc/self/fd") or die; print join(" ", sort { $a <=> $b } grep { /^\d+$/ } readdir $d), "\n""#,
+        ])
+        XCTAssertEqual(try app.waitForExit(timeout: 20).status, 0, app.errorOutput)
+        // 3 is perl's own handle on /proc/self/fd.
+        XCTAssertEqual(app.standardOutput, "0 1 2 3\n")
+    }
+
     func testAFileWrittenInsideAppearsInTheHomeDiffAndNowhereElse() throws {
         try requireBubblewrap()
         let own = try TestDisplay()
