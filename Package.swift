@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Policy", dependencies: ["Actions", "TOMLKit", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Audit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Sandbox definitions, bubblewrap launching, isolation checks, effect snapshots (files, processes).
-        .target(name: "Sandbox", dependencies: ["TOMLKit"]),
+        .target(name: "Sandbox", dependencies: ["TOMLKit", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Layer 4
         .target(name: "Agent", dependencies: [

@@ -115,41 +115,18 @@ enum HomeScanner {
                 entries[rel] = entry
             }
         }
-        for (rel, hash) in try hashes(of: toHash.map(\.path), in: root, totalBytes: toHash.reduce(0) { $0 + $1.size }) {
+        for (rel, hash) in try hashes(of: toHash.map(\.path), in: root) {
             entries[rel]?.sha256 = hash
         }
         return HomeSnapshot(entries: entries, takenAt: Date(), filesHashed: toHash.count)
     }
 
-    /// Above this many bytes to hash, coreutils' sha256sum does the hashing: the Sandbox target is
-    /// built without optimization in debug builds, where the Swift SHA-256 runs at about 2 MB/s, and
-    /// one sha256sum process per 200 files costs a few milliseconds. Below it, no process is started.
-    static let bulkHashBytes: Int64 = 1 << 20
-
-    static func hashes(of paths: [String], in root: String, totalBytes: Int64) throws -> [(String, String)] {
-        guard totalBytes > bulkHashBytes, CommandRunner.resolve("sha256sum") != nil else {
-            return try paths.map { ($0, try SHA256.hex(fileAt: root + "/" + $0)) }
-        }
+    static func hashes(of paths: [String], in root: String) throws -> [(String, String)] {
         var out: [(String, String)] = []
-        var start = 0
-        while start < paths.count {
-            let chunk = Array(paths[start..<min(start + 200, paths.count)])
-            start += chunk.count
-            // -z: records end in NUL and names are not escaped; each is "<64 hex>  <path>".
-            let r = try CommandRunner.run(["/usr/bin/sha256sum", "-z", "--"] + chunk.map { root + "/" + $0 },
-                                          timeout: 120, outputLimit: 1 << 24, discardErrors: true)
-            var byPath: [String: String] = [:]
-            for record in r.output.split(separator: "\0") where record.utf8.count > 66 {
-                let hash = String(record.prefix(64))
-                byPath[String(record.dropFirst(66))] = hash
-            }
-            for rel in chunk {
-                if let hash = byPath[root + "/" + rel] {
-                    out.append((rel, hash))
-                } else if FileManager.default.fileExists(atPath: root + "/" + rel) {
-                    // Unreadable or odd name: hash it here rather than guess.
-                    out.append((rel, try SHA256.hex(fileAt: root + "/" + rel)))
-                }
+        for rel in paths {
+            do {
+                out.append((rel, try FileDigest.hex(fileAt: root + "/" + rel)))
+            } catch where !FileManager.default.fileExists(atPath: root + "/" + rel) {
                 // A file removed while we walked keeps no hash; it is gone from the next snapshot.
             }
         }

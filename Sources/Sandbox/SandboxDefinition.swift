@@ -114,7 +114,7 @@ public struct SandboxDefinition: Equatable, Sendable, Codable {
         copy.sourceFile = nil
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        do { return SHA256.hex(try encoder.encode(copy)) } catch {
+        do { return FileDigest.hex(try encoder.encode(copy)) } catch {
             throw SandboxError.invalidValue(path: name, reason: "cannot encode the definition: \(error)")
         }
     }

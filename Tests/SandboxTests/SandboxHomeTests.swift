@@ -40,7 +40,7 @@ final class SandboxHomeTests: XCTestCase {
         XCTAssertEqual(Set(snapshot.entries.keys), ["Documents", "Documents/notes.txt", "keep.txt", "gone.txt", "link"])
         XCTAssertEqual(snapshot.entries["link"]?.kind, .symlink)
         XCTAssertEqual(snapshot.entries["link"]?.linkTarget, "Documents/notes.txt")
-        XCTAssertEqual(snapshot.entries["Documents/notes.txt"]?.sha256, SHA256.hex(Data("first line\n".utf8)))
+        XCTAssertEqual(snapshot.entries["Documents/notes.txt"]?.sha256, FileDigest.hex(Data("first line\n".utf8)))
     }
 
     func testDiffFindsCreatedChangedAndDeletedFiles() throws {
@@ -151,7 +151,7 @@ final class SandboxHomeTests: XCTestCase {
         try write("odd name\n", home.path + "/Documents/with space & \\ back\nslash.txt")
         let snapshot = try home.snapshot()  // more than 1 MiB to hash: sha256sum does it
         for (path, entry) in snapshot.entries where entry.kind == .file {
-            XCTAssertEqual(entry.sha256, try SHA256.hex(fileAt: home.path + "/" + path), path)
+            XCTAssertEqual(entry.sha256, try FileDigest.hex(fileAt: home.path + "/" + path), path)
         }
         XCTAssertEqual(snapshot.filesHashed, 5)
     }
@@ -166,11 +166,11 @@ final class SandboxHomeTests: XCTestCase {
     }
 
     func testSHA256MatchesTheFIPSVectors() {
-        XCTAssertEqual(SHA256.hex(Data()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        XCTAssertEqual(SHA256.hex(Data("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        XCTAssertEqual(SHA256.hex(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+        XCTAssertEqual(FileDigest.hex(Data()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(FileDigest.hex(Data("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(FileDigest.hex(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
                        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        XCTAssertEqual(SHA256.hex(Data(repeating: UInt8(ascii: "a"), count: 1_000_000)),
+        XCTAssertEqual(FileDigest.hex(Data(repeating: UInt8(ascii: "a"), count: 1_000_000)),
                        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }
