@@ -112,13 +112,17 @@ final class DesktopCommandTests: XCTestCase {
             (["do", #"{"action":"left_click","coordinate":[1,2],"text":"x"}"#], "does not take"),
             (["do", "not json"], "invalid JSON"),
             (["do", #"{"name":"other_tool","arguments":{"action":"wait","time":1}}"#], "unknown tool"),
-            (["do", #"{"action":"scroll","pixels":-500}"#], "exceeds"),
+            (["do", #"{"action":"scroll","pixels":0}"#], "non-zero"),
         ] {
             let r = try CLI.run(args, environment: x.environment)
             XCTAssertNotEqual(r.status, 0, "\(args)")
             XCTAssertEqual(try r.json()["ok"] as? Bool, false, "\(args)")
             XCTAssertTrue(r.stderr.contains(needle), "\(args): \(r.stderr)")
         }
+        let scroll = try CLI.run(["do", #"{"action":"scroll","pixels":-500,"coordinate":[500,500]}"#], environment: x.environment)
+        XCTAssertEqual(scroll.status, 0, scroll.stderr)
+        XCTAssertEqual(try scroll.json()["pixel"] as? [Int], [512, 384])
+        XCTAssertEqual(try scroll.json()["performed"] as? [String], ["scroll down 5 notches at (512, 384)"])
         let answer = try CLI.run(["do", #"{"action":"answer","text":"42"}"#], environment: x.environment)
         XCTAssertEqual(answer.status, 0, answer.stderr)
         XCTAssertEqual(try answer.json()["text"] as? String, "42")
