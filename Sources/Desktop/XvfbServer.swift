@@ -78,7 +78,7 @@ public final class XvfbServer {
         _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: logFile) ?? FileHandle.nullDevice
         do {
-            try process.run()
+            try process.runWithUnblockedSignals()
         } catch {
             try? FileManager.default.removeItem(atPath: directory)
             throw DesktopError.serverStartFailed(reason: "\(executable): \(error)", log: "")

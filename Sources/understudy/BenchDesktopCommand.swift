@@ -171,7 +171,7 @@ struct BenchDesktopCommand: ParsableCommand {
             p.environment = env
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
-            if (try? p.run()) != nil { started.append(p) }
+            if (try? p.runWithUnblockedSignals()) != nil { started.append(p) }
         }
         return started
     }
