@@ -138,6 +138,33 @@ final class ApplicationTests: XCTestCase {
         XCTAssertTrue(app.isRunning)
     }
 
+    /// The first zenity selects its initial text, which makes it the PRIMARY owner; a middle
+    /// click into the second one's entry pastes that text, which the second prints.
+    func testMiddleClickPastesPrimaryIntoAnotherZenity() throws {
+        let (source, _) = try start("zenity", ["--entry", "--title", "Source", "--text", "From", "--entry-text", "from-primary"])
+        try desk.waitFor("the first zenity to own PRIMARY") { try desk.display.selectionText("PRIMARY") == "from-primary" }
+        let (target, window) = try start("zenity", ["--entry", "--title", "Target", "--text", "To"])
+        // The entry field sits across the middle of the dialog, 52 px below its top (measured).
+        try desk.display.click(.middle, at: point(window, window.frame.width / 2, 52), count: 1)
+        try desk.display.pressChord("Return")
+        let (status, out) = try target.waitForExit(timeout: 10)
+        XCTAssertEqual(status, 0, target.stderrText)
+        XCTAssertEqual(out, "from-primary\n")
+        XCTAssertTrue(source.isRunning)
+    }
+
+    /// A right click on zenity's entry opens its context menu: a new window of zenity's, as the
+    /// server reports it; Escape closes it again.
+    func testRightClickOpensContextMenu() throws {
+        let (app, window) = try start("zenity", ["--entry", "--title", "Menu", "--text", "Right"])
+        let before = try desk.display.windows().filter { $0.pid == app.pid }.count
+        try desk.display.click(.right, at: point(window, window.frame.width / 2, 52), count: 1)
+        try desk.waitFor("zenity's context menu") { try desk.display.windows().filter { $0.pid == app.pid }.count > before }
+        try desk.display.pressChord("Escape")
+        try desk.waitFor("the context menu to close") { try desk.display.windows().filter { $0.pid == app.pid }.count == before }
+        XCTAssertTrue(app.isRunning)
+    }
+
     func testWindowListNamesZenityClassExecutableAndPid() throws {
         let (app, window) = try start("zenity", ["--info", "--title", "Owner test", "--text", "hello"])
         let listed = try desk.display.windows()
