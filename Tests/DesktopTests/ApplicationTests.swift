@@ -41,7 +41,7 @@ final class ApplicationTests: XCTestCase {
     }
 
     func testChordsEditZenityEntry() throws {
-        let (app, _) = try start("zenity", ["--entry", "--title", "Chords", "--text", "Edit", "--entry-text", "old text"])
+        let (app, window) = try start("zenity", ["--entry", "--title", "Chords", "--text", "Edit", "--entry-text", "old text"])
         try desk.display.pressChord(KeyNames.chordNames("ctrl+a"))      // select all …
         try desk.display.type("hello world")                            // … and replace it
         try desk.display.pressChord(KeyNames.chordNames("ctrl+BackSpace")) // delete the last word
@@ -49,6 +49,7 @@ final class ApplicationTests: XCTestCase {
         try desk.display.pressChord(["ctrl", "c"])                      // … copy it
         try desk.display.pressChord(["End"])
         try desk.display.pressChord(["ctrl", "v"])                      // and paste it at the end
+        try desk.waitUntilStill(region: window.frame)                   // a paste may complete late
         try desk.display.pressChord(["Return"])
         let (status, out) = try app.waitForExit(timeout: 10)
         XCTAssertEqual(status, 0, app.stderrText)
@@ -145,7 +146,13 @@ final class ApplicationTests: XCTestCase {
         try desk.waitFor("the first zenity to own PRIMARY") { try desk.display.selectionText("PRIMARY") == "from-primary" }
         let (target, window) = try start("zenity", ["--entry", "--title", "Target", "--text", "To"])
         // The entry field sits across the middle of the dialog, 52 px below its top (measured).
+        let field = PixelRect(x: window.frame.x + 20, y: window.frame.y + 40, width: window.frame.width - 40, height: 24)
+        let empty = try desk.display.capture(region: field)
         try desk.display.click(.middle, at: point(window, window.frame.width / 2, 52), count: 1)
+        // The paste is asynchronous (the target asks the source through the server): wait until
+        // text shows before confirming, or Return may overtake it.
+        try desk.waitFor("the pasted text to show") { try desk.display.capture(region: field) != empty }
+        try desk.waitUntilStill(region: field)
         try desk.display.pressChord("Return")
         let (status, out) = try target.waitForExit(timeout: 10)
         XCTAssertEqual(status, 0, target.stderrText)
