@@ -93,14 +93,15 @@ final class XvfbServerTests: XCTestCase {
     /// Regression: started from a dispatch worker thread (as `AsyncParsableCommand` commands run),
     /// Xvfb inherited a mask blocking SIGTERM, ignored stop()'s SIGTERM and had to be killed.
     func testServerStartedOnAWorkerThreadHonoursSIGTERM() throws {
-        var started: Result<XvfbServer, Error>?
+        final class Box: @unchecked Sendable { var started: Result<XvfbServer, Error>? } // written before signal, read after wait
+        let box = Box()
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
-            started = Result { try XvfbServer(width: 320, height: 200) }
+            box.started = Result { try XvfbServer(width: 320, height: 200) }
             done.signal()
         }
         done.wait()
-        let server = try XCTUnwrap(started).get()
+        let server = try XCTUnwrap(box.started).get()
         let status = try String(contentsOfFile: "/proc/\(server.pid)/status", encoding: .utf8)
         let blocked = try XCTUnwrap(status.split(separator: "\n").first { $0.hasPrefix("SigBlk:") })
         let mask = try XCTUnwrap(UInt64(blocked.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16))
