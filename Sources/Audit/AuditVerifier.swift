@@ -176,6 +176,10 @@ public enum AuditVerifier {
                 if let maxSteps, Int64(report.executions) > maxSteps {
                     return problem("execution \(report.executions) exceeds max_steps \(maxSteps)")
                 }
+            case .proposal:
+                guard let action = r.data["action"]?.stringValue, let digest = r.data["action_digest"]?.stringValue,
+                      digest == AuditDigest.hex(action)
+                else { return problem("proposal's action_digest is not the SHA-256 of its action") }
             case .sessionEnd:
                 ended = true
             case .recovery:
