@@ -237,9 +237,12 @@ final class AuditVerifierTests: XCTestCase {
         let f = try AuditFixture()
         let log = try AuditLog.create(runDir: f.runDir, signingKey: f.key)
         try log.append(.sessionStart(policyHash: "p", modelID: "m", weightHash: "w", sandboxHash: "s", versions: [:]))
+        // A proposal the parser rejected carries no action and no digest, and is fine.
+        let response = try log.putBlob(Data("garbage".utf8))
+        try log.append(AuditRecord(type: .proposal, data: ["status": "rejected", "reason": "not JSON", "response_blob": .string(response)]))
         try log.append(.proposal(actionJSON: #"{"action":"wait","time":1}"#, actionDigest: AuditDigest.hex("something else")))
         try log.close()
-        XCTAssertEqual(f.verify().problem?.line, 2)
+        XCTAssertEqual(f.verify().problem?.line, 3)
     }
 
     func testConcurrentAppendsKeepTheChain() throws {
