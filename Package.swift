@@ -50,6 +50,7 @@ let package = Package(
         .target(name: "Agent", dependencies: [
             "Actions", "Policy", "Audit", "Desktop", "Imaging", "Qwen3VL", "Tokenization", "Sandbox",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         // Layer 5

@@ -1,5 +1,5 @@
 // Checks a TOML text before TOMLKit sees it, for the inputs that TOMLKit 0.6.0 (toml++ 3.4) cannot
-// be trusted with. Both were found by Fuzz/PolicyParserFuzz.swift:
+// be trusted with. All three were found by Tests/Fuzz/PolicyParserFuzz.swift:
 //
 //   1. Control characters. TOML forbids them (except tab, LF, CR), but TOMLKit passes the text as a C
 //      string, so a NUL silently ends the document (rules after it would vanish without an error), and

@@ -11,8 +11,15 @@ struct Understudy: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // registered commands (one line each):
+            ModelCommand.self,
+            BenchCommand.self,
             AuditCommand.self,
+            RunCommand.self,
+            DemoCommand.self,
             PolicyCommand.self,
+            ScreenshotCommand.self,
+            DoCommand.self,
+            WindowsCommand.self,
         ]
     )
 }
