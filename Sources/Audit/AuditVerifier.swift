@@ -65,7 +65,7 @@ public enum AuditVerifier {
         }
         if !tail.isEmpty {
             report.problem = AuditProblem(line: lines.count + 1, seq: nil,
-                                          message: "torn final record (\(tail.count) bytes without a newline); reopen the log to recover it")
+                                          message: "torn final record (\(tail.count) bytes without a newline); `understudy audit recover` cuts it off and records what was dropped")
             return report
         }
         report.problem = state.finish()
