@@ -3,6 +3,7 @@ import XCTest
 @testable import Actions
 @testable import Agent
 import Desktop
+import Imaging
 
 final class AgentLoopTests: XCTestCase {
     var screen = FakeScreen()
@@ -262,5 +263,43 @@ final class AgentLoopTests: XCTestCase {
                                       ruleIDs: [], reason: "r", target: nil, annotatedScreenshotPath: nil)
         let answer = try await approver.review(request)
         XCTAssertFalse(answer.approved)
+    }
+
+    /// An ask writes the screenshot with the target marked outside the display, hands its path to the
+    /// approver, and stores it as a blob.
+    func testApprovalGetsAnAnnotatedScreenshot() async throws {
+        let dir = NSTemporaryDirectory() + "understudy-approvals-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        final class Recorder: Approver, @unchecked Sendable {
+            var requests: [ApprovalRequest] = []
+            func review(_ request: ApprovalRequest) async throws -> ApprovalAnswer {
+                requests.append(request)
+                return ApprovalAnswer(approved: false, approver: "recorder", actionDigest: request.actionDigest,
+                                      screenshotHash: request.screenshotHash)
+            }
+        }
+        let recorder = Recorder()
+        let ask = FakeAuthorizer { action, _ in
+            action.kind == .terminate ? Authorization(verdict: .allow, ruleIDs: ["permit-observe"], reason: "ok")
+                : Authorization(verdict: .ask, ruleIDs: ["ask-submit"], reason: "consequential")
+        }
+        let loop = AgentLoop(planner: ScriptedPlanner([call(#"{"action": "left_click", "coordinate": [500, 500]}"#),
+                                                       call(#"{"action": "terminate", "status": "failure"}"#)]),
+                             screen: screen, input: input, authorizer: ask, approver: recorder, audit: audit,
+                             encoder: ImagingEncoder(), clock: clock,
+                             configuration: LoopConfiguration(task: "t", approvalDirectory: dir))
+        let result = await loop.run()
+        XCTAssertEqual(result.exitCode, 1)
+        XCTAssertEqual(input.performed, [])
+        let path = try XCTUnwrap(recorder.requests.first?.annotatedScreenshotPath)
+        let marked = try Image(contentsOfPNGFile: path)
+        XCTAssertEqual(marked.width, 200)
+        // The crosshair is drawn at the target pixel (100, 50) on a black screen.
+        XCTAssertEqual(marked.pixel(x: 100, y: 50), RGB.magenta)
+        XCTAssertEqual(marked.pixel(x: 150, y: 90), RGB.black)
+        guard case .approval(_, "recorder", false, _, _, let annotated?)? = audit.events.first(where: {
+            if case .approval = $0 { return true }; return false
+        }) else { return XCTFail("approval record without the annotated screenshot") }
+        XCTAssertNotNil(audit.blobs[annotated])
     }
 }
