@@ -199,15 +199,19 @@ public final class XvfbServer {
         }
     }
 
-    static func terminate(_ process: Process, timeout: Double) {
+    /// SIGTERM, then SIGKILL after `timeout` seconds; returns once the process is gone.
+    public static func terminate(_ process: Process, timeout: Double) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(5_000) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
+            let killDeadline = Date().addingTimeInterval(5)
+            while process.isRunning && Date() < killDeadline { usleep(5_000) }
         }
-        process.waitUntilExit()
+        // Not Process.waitUntilExit: it spins the calling thread's run loop, which never wakes
+        // on a Swift concurrency thread (seen hanging under AsyncParsableCommand).
     }
 
     /// The first executable called `name` on PATH.

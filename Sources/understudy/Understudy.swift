@@ -15,6 +15,10 @@ struct Understudy: AsyncParsableCommand {
             RunCommand.self,
             DemoCommand.self,
             PolicyCommand.self,
+            ScreenshotCommand.self,
+            DoCommand.self,
+            WindowsCommand.self,
+            BenchCommand.self,
         ]
     )
 }
