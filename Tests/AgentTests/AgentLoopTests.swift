@@ -302,4 +302,44 @@ final class AgentLoopTests: XCTestCase {
         }) else { return XCTFail("approval record without the annotated screenshot") }
         XCTAssertNotNil(audit.blobs[annotated])
     }
+
+    /// An ask answered on the unix socket by a reviewer who approves exactly what it was shown: the
+    /// action runs once, and the approval record names the reviewer by its kernel credentials.
+    func testSocketApprovalRunsTheActionOnceAndRecordsThePeer() async throws {
+        let path = NSTemporaryDirectory() + "understudy-loop-approve-\(getpid()).sock"
+        let approver = try SocketApprover(path: path, timeout: 10)
+        let reviewer = Thread {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var addr = sockaddr_un()
+            addr.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline {
+                let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+                if ok == 0 { break }
+                usleep(10_000)
+            }
+            var buf = [UInt8](repeating: 0, count: 65536)
+            let n = read(fd, &buf, buf.count)
+            guard n > 0, let request = try? JSONValue.parse(String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .newlines)),
+                  case .string(let digest)? = request["action_digest"], case .string(let shot)? = request["screenshot_hash"] else { return }
+            let reply = "{\"approved\": true, \"action_digest\": \"\(digest)\", \"screenshot_hash\": \"\(shot)\"}\n"
+            _ = reply.withCString { write(fd, $0, strlen($0)) }
+        }
+        reviewer.start()
+        let ask = FakeAuthorizer { action, _ in
+            action.kind == .terminate ? Authorization(verdict: .allow, ruleIDs: ["permit-observe"], reason: "ok")
+                : Authorization(verdict: .ask, ruleIDs: ["ask-submit"], reason: "consequential")
+        }
+        let result = await loop(ScriptedPlanner([call(#"{"action": "left_click", "coordinate": [10, 10]}"#),
+                                                 call(#"{"action": "terminate", "status": "success"}"#)]),
+                                authorizer: ask, approver: approver).run()
+        XCTAssertEqual(result.exitCode, 0, result.summary())
+        XCTAssertEqual(input.performed, [.leftClick(Point(x: 2, y: 1))])
+        guard case .approval(_, let who, true, _, _, _)? = audit.events.first(where: { if case .approval = $0 { return true }; return false })
+        else { return XCTFail("no approval record") }
+        XCTAssertTrue(who.hasPrefix("socket uid=\(getuid())"), who)
+        XCTAssertTrue(who.contains("pid=\(getpid())"), who)
+    }
 }
