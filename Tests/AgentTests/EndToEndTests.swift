@@ -126,7 +126,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(run.input?.performed ?? [], [])
         XCTAssertEqual(try DisplayScreen(display: run.display).capture(), before)
         XCTAssertEqual(try run.display.windows().map(\.id).sorted(), windowsBefore)
-        XCTAssertTrue(run.app.process.isRunning, "the dialog must still be open")
+        XCTAssertTrue(run.app.isRunning, "the dialog must still be open")
 
         // Audited as proposed and denied, with no execution.
         let verification = AuditVerifier.verify(runDirectory: run.runDir)
