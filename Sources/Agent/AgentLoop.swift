@@ -200,9 +200,11 @@ public final class AgentLoop {
                    feedback: "The policy refused your last action (\(gridJSON)): \(because). It was not performed; choose another way or stop.")
             return nil
         case .ask:
+            // The operator is shown the window that receives the input: the focused one for keys and text.
+            let recipient = action.kind == .key || action.kind == .type ? focused : target
             let approved = try await askForApproval(step: step, action: action, actionJSON: actionJSON, digest: digest,
                                                     frame: frame, screenshotBlob: screenshotBlob,
-                                                    authorization: authorization, target: target, point: targetPoint)
+                                                    authorization: authorization, target: recipient, point: targetPoint)
             if let refusal = approved {
                 logger.info("step \(step): not approved: \(refusal)")
                 denied += 1
