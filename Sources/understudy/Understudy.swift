@@ -11,6 +11,8 @@ struct Understudy: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // registered commands (one line each):
+            ModelCommand.self,
+            BenchCommand.self,
             AuditCommand.self,
             RunCommand.self,
             DemoCommand.self,
@@ -18,7 +20,6 @@ struct Understudy: AsyncParsableCommand {
             ScreenshotCommand.self,
             DoCommand.self,
             WindowsCommand.self,
-            BenchCommand.self,
         ]
     )
 }

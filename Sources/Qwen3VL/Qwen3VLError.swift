@@ -1,0 +1,37 @@
+// Qwen3VL: the module's one error type.
+
+/// Errors of the Qwen3-VL engine. Messages name the file, field or token at fault.
+public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
+    case configurationUnreadable(path: String, reason: String)
+    case invalidConfiguration(file: String, field: String, reason: String)
+    case unknownModelType(file: String, modelType: String)
+    case unsupportedModel(file: String, reason: String)
+    case tokenOutOfRange(token: Int, vocabularySize: Int)
+    case contextFull(position: Int, tokens: Int, capacity: Int)
+    case emptyPrompt
+    case visionNotSupported
+    case tokenizerUnavailable(reason: String)
+
+    public var description: String {
+        switch self {
+        case let .configurationUnreadable(path, reason):
+            return "cannot read \(path): \(reason)"
+        case let .invalidConfiguration(file, field, reason):
+            return "\(file): \(field): \(reason)"
+        case let .unknownModelType(file, modelType):
+            return "\(file): model_type '\(modelType)' is not a Qwen3-VL model (expected 'qwen3_vl')"
+        case let .unsupportedModel(file, reason):
+            return "\(file): \(reason)"
+        case let .tokenOutOfRange(token, vocabularySize):
+            return "token id \(token) is outside the vocabulary (0..<\(vocabularySize))"
+        case let .contextFull(position, tokens, capacity):
+            return "\(tokens) more tokens at position \(position) exceed the context of \(capacity) tokens allocated"
+        case .emptyPrompt:
+            return "the prompt has no tokens"
+        case .visionNotSupported:
+            return "vision not yet supported: this build of the engine is text-only (--image is accepted but cannot be used yet)"
+        case let .tokenizerUnavailable(reason):
+            return "text prompts need a tokenizer: \(reason); pass token ids with --ids instead"
+        }
+    }
+}
