@@ -247,16 +247,22 @@ public final class AgentLoop {
             return nil
         }
 
-        // Time of check, time of use: the window under the target must still be the one decided on.
+        // Time of check, time of use: the window that will receive the input must still be the one
+        // decided on (under the target for the pointer, the focused window for keys and text).
+        var changed: String?
         if let targetPoint {
             let now = try desktop { try screen.window(atX: targetPoint.x, y: targetPoint.y) }
-            if now?.id != target?.id {
-                let reason = "the window under the target changed between decision and execution"
-                try record(.aborted(step: step, actionDigest: digest, reason: reason))
-                notes.append(StepNote(index: step, action: gridJSON, outcome: .failed(reason)))
-                feedback = "Your last action (\(gridJSON)) was not performed: \(reason). Look at the new screenshot."
-                return nil
-            }
+            if now?.id != target?.id { changed = "the window under the target changed between decision and execution" }
+        }
+        if action.kind == .key || action.kind == .type {
+            let now = try desktop { try screen.focusedWindow() }
+            if now?.id != focused?.id { changed = "the focused window changed between decision and execution" }
+        }
+        if let reason = changed {
+            try record(.aborted(step: step, actionDigest: digest, reason: reason))
+            notes.append(StepNote(index: step, action: gridJSON, outcome: .failed(reason)))
+            feedback = "Your last action (\(gridJSON)) was not performed: \(reason). Look at the new screenshot."
+            return nil
         }
 
         // Execute.

@@ -195,6 +195,22 @@ final class AgentLoopTests: XCTestCase {
         XCTAssertTrue(audit.kinds.contains("aborted"))
     }
 
+    // A terminal that grabs the focus after the decision must not receive the typed text.
+    func testFocusChangeBeforeTypingAborts() async throws {
+        screen.onFocusLookup = { [screen] n in
+            if n == 2 {
+                screen.windows.append(window(id: 99, title: "Terminal", className: "XTerm", executable: "/usr/bin/xterm",
+                                             x: 100, y: 60, width: 50, height: 30))
+            }
+        }
+        let result = await loop(ScriptedPlanner([call(#"{"action": "type", "text": "ls\n"}"#),
+                                                 call(#"{"action": "terminate", "status": "success"}"#)])).run()
+        XCTAssertEqual(result.exitCode, 0)
+        XCTAssertEqual(input.performed, [])
+        XCTAssertTrue(audit.kinds.contains("aborted"))
+        XCTAssertEqual(result.notes.first?.outcome, .failed("the focused window changed between decision and execution"))
+    }
+
     func testSettleWaitsForQuietAndIsBounded() async throws {
         let settler = Settler(policy: SettlePolicy(pollInterval: 0.05, quietPeriod: 0.2, timeout: 2), clock: clock)
         let quiet = try await settler.settle(screen)
