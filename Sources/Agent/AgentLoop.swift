@@ -143,8 +143,9 @@ public final class AgentLoop {
             throw Stop(outcome: .plannerFailed("\(error)"))
         }
         let responseBlob = try blob(Array(turn.text.utf8))
+        let imageBlob = modelImage.png == screenshotPNG ? screenshotBlob : try blob(modelImage.png)
         try record(.modelCall(step: step, model: planner.identity, promptBlob: try blob(Array(turn.prompt.utf8)),
-                              responseBlob: responseBlob, milliseconds: milliseconds(since: callStart)))
+                              imageBlob: imageBlob, responseBlob: responseBlob, milliseconds: milliseconds(since: callStart)))
 
         // Parse and map.
         let proposal: Proposal

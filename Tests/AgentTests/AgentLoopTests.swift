@@ -51,6 +51,10 @@ final class AgentLoopTests: XCTestCase {
         XCTAssertEqual(requests[2].history.count, 2)
         XCTAssertEqual(requests[2].history[0].action, #"{"action":"left_click","coordinate":[500,500]}"#)
         XCTAssertLessThanOrEqual(requests[0].screenshot.width * requests[0].screenshot.height, 10_000)
+        // The scaled image the model saw is kept as a blob beside the full screenshot.
+        guard case .modelCall(_, _, _, let image, _, _)? = audit.events.first(where: { if case .modelCall = $0 { return true }; return false })
+        else { return XCTFail("no model call") }
+        XCTAssertEqual(audit.blobs[image], requests[0].screenshot.png)
         XCTAssertTrue(result.summary().contains("exit code 0"))
         XCTAssertLessThanOrEqual(result.summary().split(separator: "\n").count, 24)
     }
