@@ -5,6 +5,7 @@
 //
 // Failure model: the first write or fsync error is final. The log remembers it and refuses every later
 // append, so the agent cannot carry on with an audit trail that has a hole in it.
+// Appends are serialized by a lock, so seq and prev stay consistent if several tasks log.
 
 import Foundation
 
@@ -29,6 +30,8 @@ public final class AuditLog {
     private var started: Bool
     private var ended: Bool
     private var refusal: String?
+    /// Recursive: an append may write a checkpoint, which appends.
+    private let lock = NSRecursiveLock()
 
     init(runDirectory: URL, storage: AuditStorage, key: AuditSigningKey, nextSeq: Int64, head: String,
          started: Bool, checkpointInterval: Int, now: @escaping () -> Date) {
@@ -84,6 +87,8 @@ public final class AuditLog {
     }
 
     func writeInternal(_ record: AuditRecord) throws -> Int64 {
+        lock.lock()
+        defer { lock.unlock() }
         if let refusal { throw AuditError.logUnusable(reason: refusal) }
         if !started && record.type != .sessionStart {
             throw AuditError.firstRecordMustBeSessionStart(type: record.type.rawValue)
@@ -123,6 +128,8 @@ public final class AuditLog {
 
     /// Signs the current head: Ed25519 over (covered seq, head hash). Written as a record in the chain.
     public func checkpoint() throws {
+        lock.lock()
+        defer { lock.unlock() }
         guard nextSeq > 0 else { return }
         let covers = nextSeq - 1
         let signature: Data
@@ -137,6 +144,8 @@ public final class AuditLog {
 
     /// Ends the session: session_end (unless already written) and a final checkpoint. Later appends fail.
     public func close(status: String = "finished", steps: Int = 0) throws {
+        lock.lock()
+        defer { lock.unlock() }
         if let refusal { throw AuditError.logUnusable(reason: refusal) }
         if !ended { _ = try writeInternal(.sessionEnd(status: status, steps: steps)) }
         if recordsSinceCheckpoint > 0 { try checkpoint() }
@@ -146,6 +155,8 @@ public final class AuditLog {
     /// Stores `data` under its SHA-256 and returns the hex name. Written to a temporary file, fsynced and
     /// renamed, so a blob is either whole or absent.
     public func putBlob(_ data: Data) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
         if let refusal { throw AuditError.logUnusable(reason: refusal) }
         let hash = AuditDigest.hex(data)
         let path = blobDirectory.appendingPathComponent(hash).path

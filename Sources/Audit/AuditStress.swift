@@ -11,8 +11,9 @@ public enum AuditStress {
         report(try log.append(.sessionStart(policyHash: policy, modelID: "stress", weightHash: "none",
                                             sandboxHash: "none", versions: [:])))
         for i in 0..<max(0, count) {
-            let digest = AuditDigest.hex("action \(i)")
-            report(try log.append(.proposal(actionJSON: #"{"action":"wait","duration":\#(i)}"#, actionDigest: digest)))
+            let action = #"{"action":"wait","time":\#(i % 60)}"#
+            let digest = AuditDigest.hex(action)
+            report(try log.append(.proposal(actionJSON: action, actionDigest: digest)))
             report(try log.append(.decision(actionDigest: digest, effect: .allow, ruleIDs: ["stress"], reason: "stress",
                                             policyHash: policy, screenshotBlob: nil)))
             report(try log.append(.execution(actionDigest: digest, policyHash: policy, events: ["sleep"],

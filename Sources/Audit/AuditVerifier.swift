@@ -65,7 +65,7 @@ public enum AuditVerifier {
         }
         if !tail.isEmpty {
             report.problem = AuditProblem(line: lines.count + 1, seq: nil,
-                                          message: "torn final record (\(tail.count) bytes without a newline); reopen the log to recover it")
+                                          message: "torn final record (\(tail.count) bytes without a newline); `understudy audit recover` cuts it off and records what was dropped")
             return report
         }
         report.problem = state.finish()
@@ -175,6 +175,14 @@ public enum AuditVerifier {
                 }
                 if let maxSteps, Int64(report.executions) > maxSteps {
                     return problem("execution \(report.executions) exceeds max_steps \(maxSteps)")
+                }
+            case .proposal:
+                // A proposal that did not parse (no action, no digest) is recorded too; one that names a
+                // digest must name the digest of its action.
+                if let digest = r.data["action_digest"] {
+                    guard let action = r.data["action"]?.stringValue, digest.stringValue == AuditDigest.hex(action) else {
+                        return problem("proposal's action_digest is not the SHA-256 of its action")
+                    }
                 }
             case .sessionEnd:
                 ended = true

@@ -16,7 +16,9 @@ struct TOMLReader {
     }
 
     /// Parses a TOML document, turning TOMLKit's error into one with line and column.
+    /// `TOMLPreflight` runs first: it rejects inputs that TOMLKit cannot be trusted with.
     static func parse(_ text: String) throws -> TOMLTable {
+        try TOMLPreflight.check(text)
         do { return try TOMLTable(string: text) } catch let error as TOMLParseError {
             throw PolicyError.syntax(line: error.source.begin.line, column: error.source.begin.column,
                                      message: error.description)

@@ -7,7 +7,7 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Verify or list the tamper-evident audit trail of a run.",
-        subcommands: [Verify.self, Show.self, Key.self, StressAppend.self]
+        subcommands: [Verify.self, Show.self, Key.self, Recover.self, StressAppend.self]
     )
 
     struct Verify: ParsableCommand {
@@ -86,6 +86,33 @@ struct AuditCommand: ParsableCommand {
             let key = try AuditSigningKey.loadOrCreate(at: keyFile.map { URL(fileURLWithPath: $0) }
                                                        ?? AuditSigningKey.defaultPath)
             print(key.publicKeyBase64)
+        }
+    }
+
+    struct Recover: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Close the log of a crashed run: cut a torn final record, record what was dropped, sign the end.",
+            discussion: "Damage before the final record is never repaired: the command fails and names the line.")
+
+        @Argument(help: "The run directory.")
+        var runDir: String
+
+        @Option(help: "The private key that started the log (default ~/.config/understudy/audit-key).")
+        var keyFile: String?
+
+        func run() throws {
+            let key = try AuditSigningKey.load(from: keyFile.map { URL(fileURLWithPath: $0) } ?? AuditSigningKey.defaultPath)
+            let (log, recovery): (AuditLog, AuditRecovery)
+            do { (log, recovery) = try AuditLog.open(runDir: URL(fileURLWithPath: runDir), signingKey: key) } catch {
+                FileHandle.standardError.write(Data("audit recover: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            try log.close(status: "recovered", steps: 0)
+            print(try AuditValue.object([
+                "dropped_bytes": .int(Int64(recovery.droppedBytes)),
+                "dropped_sha256": recovery.droppedSHA256.map { .string($0) } ?? .null,
+                "last_good_seq": .int(recovery.lastGoodSeq), "recovery_seq": .int(recovery.recoverySeq),
+            ]).canonicalJSON())
         }
     }
 

@@ -232,4 +232,29 @@ final class AuditVerifierTests: XCTestCase {
         XCTAssertEqual(problem.line, 2)
         XCTAssertTrue(problem.message.contains("canonical"), problem.message)
     }
+
+    func testProposalWhoseDigestDoesNotMatchItsActionIsNamed() throws {
+        let f = try AuditFixture()
+        let log = try AuditLog.create(runDir: f.runDir, signingKey: f.key)
+        try log.append(.sessionStart(policyHash: "p", modelID: "m", weightHash: "w", sandboxHash: "s", versions: [:]))
+        // A proposal the parser rejected carries no action and no digest, and is fine.
+        let response = try log.putBlob(Data("garbage".utf8))
+        try log.append(AuditRecord(type: .proposal, data: ["status": "rejected", "reason": "not JSON", "response_blob": .string(response)]))
+        try log.append(.proposal(actionJSON: #"{"action":"wait","time":1}"#, actionDigest: AuditDigest.hex("something else")))
+        try log.close()
+        XCTAssertEqual(f.verify().problem?.line, 3)
+    }
+
+    func testConcurrentAppendsKeepTheChain() throws {
+        let f = try AuditFixture()
+        let log = try AuditLog.create(runDir: f.runDir, signingKey: f.key, checkpointInterval: 7)
+        try log.append(.sessionStart(policyHash: "p", modelID: "m", weightHash: "w", sandboxHash: "s", versions: [:]))
+        DispatchQueue.concurrentPerform(iterations: 200) { i in
+            _ = try? log.append(AuditRecord(type: .settle, data: ["i": .int(Int64(i))]))
+        }
+        try log.close()
+        let report = f.verify()
+        XCTAssertNil(report.problem, report.problem?.description ?? "")
+        XCTAssertGreaterThan(report.records, 200)
+    }
 }
