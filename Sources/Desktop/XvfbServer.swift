@@ -78,7 +78,7 @@ public final class XvfbServer {
         _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: logFile) ?? FileHandle.nullDevice
         do {
-            try process.run()
+            try process.runWithUnblockedSignals()
         } catch {
             try? FileManager.default.removeItem(atPath: directory)
             throw DesktopError.serverStartFailed(reason: "\(executable): \(error)", log: "")
@@ -210,8 +210,8 @@ public final class XvfbServer {
             let killDeadline = Date().addingTimeInterval(5)
             while process.isRunning && Date() < killDeadline { usleep(5_000) }
         }
-        // Not Process.waitUntilExit: it spins the calling thread's run loop, which never wakes
-        // on a Swift concurrency thread (seen hanging under AsyncParsableCommand).
+        // Polled rather than Process.waitUntilExit, which has no deadline: a child that ignores
+        // SIGTERM (see Process.runWithUnblockedSignals) would hang it for good.
     }
 
     /// The first executable called `name` on PATH.

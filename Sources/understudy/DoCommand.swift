@@ -1,4 +1,5 @@
 import Actions
+import Agent
 import ArgumentParser
 import Desktop
 import Foundation
@@ -11,8 +12,8 @@ struct DoCommand: ParsableCommand {
         discussion: """
             ACTION_JSON is either the arguments object, e.g. {"action":"left_click","coordinate":[500,500]}, \
             or the whole tool call {"name":"computer_use","arguments":{...}}. Coordinates are on the 0-1000 \
-            grid unless --pixels. scroll/hscroll "pixels" count wheel notches, as the upstream \
-            implementation (pyautogui.scroll) does; positive scrolls up (scroll) or left (hscroll). \
+            grid unless --pixels. Input goes through the agent's DisplayScreen, so scroll/hscroll "pixels" \
+            become wheel notches as in `understudy run`; positive scrolls up (scroll) or left (hscroll). \
             Prints a JSON result on stdout; exits non-zero when the action was not performed.
             """)
 
@@ -26,9 +27,6 @@ struct DoCommand: ParsableCommand {
 
     @Argument(help: "The action as JSON.")
     var actionJSON: String
-
-    /// The most wheel notches one action may turn.
-    static let maximumNotches = 200
 
     func run() throws {
         do {
@@ -52,46 +50,7 @@ struct DoCommand: ParsableCommand {
         let mapped = try pixels ? mapping.checkPixels(action) : mapping.toPixels(action)
         var result: [String: Any] = ["ok": true, "action": action.kind.rawValue,
                                      "screen": [display.screenSize.width, display.screenSize.height]]
-        func point(_ p: Point?) -> ScreenPoint? {
-            guard let p else { return nil }
-            result["pixel"] = [Int(p.x), Int(p.y)]
-            return ScreenPoint(x: Int(p.x), y: Int(p.y))
-        }
-        func notches(_ amount: Double) throws -> Int {
-            let n = max(1, Int(abs(amount).rounded()))
-            guard n <= DoCommand.maximumNotches else { throw DoError.scrollTooFar(amount: amount, limit: DoCommand.maximumNotches) }
-            result["notches"] = n
-            return n
-        }
         switch mapped {
-        case .key(let chord):
-            result["keys"] = chord.keys
-            try display.pressChord(chord.keys)
-        case .type(let text):
-            result["characters"] = text.unicodeScalars.count
-            try display.type(text)
-        case .mouseMove(let p):
-            if let p = point(p) { try display.movePointer(to: p) }
-        case .leftClick(let p):
-            try display.click(.left, at: point(p), count: 1)
-        case .rightClick(let p):
-            try display.click(.right, at: point(p), count: 1)
-        case .middleClick(let p):
-            try display.click(.middle, at: point(p), count: 1)
-        case .doubleClick(let p):
-            try display.click(.left, at: point(p), count: 2)
-        case .tripleClick(let p):
-            try display.click(.left, at: point(p), count: 3)
-        case .leftClickDrag(let to):
-            if let to = point(to) {
-                let from = try display.pointerPosition()
-                result["from"] = [from.x, from.y]
-                try display.drag(from: nil, to: to)
-            }
-        case .scroll(let amount, let p):
-            try display.scroll(amount > 0 ? .up : .down, steps: notches(amount), at: point(p))
-        case .hscroll(let amount, let p):
-            try display.scroll(amount > 0 ? .left : .right, steps: notches(amount), at: point(p))
         case .wait(let seconds):
             result["seconds"] = seconds
             Thread.sleep(forTimeInterval: seconds)
@@ -99,6 +58,16 @@ struct DoCommand: ParsableCommand {
             result["status"] = status.rawValue
         case .answer(let text):
             result["text"] = text
+        default:
+            if let p = mapped.point { result["pixel"] = [Int(p.x), Int(p.y)] }
+            if case .key(let chord) = mapped { result["keys"] = chord.keys }
+            if case .leftClickDrag = mapped {
+                let from = try display.pointerPosition()
+                result["from"] = [from.x, from.y]
+            }
+            // The agent's own input path, so that `do` behaves exactly as a step of `run` does
+            // (scroll amounts become wheel notches there, at DisplayScreen.pixelsPerNotch each).
+            result["performed"] = try DisplayScreen(display: display).perform(mapped)
         }
         try JSONOutput.print(result)
     }
@@ -106,14 +75,11 @@ struct DoCommand: ParsableCommand {
 
 enum DoError: Error, CustomStringConvertible {
     case policyUnavailable(path: String)
-    case scrollTooFar(amount: Double, limit: Int)
 
     var description: String {
         switch self {
         case .policyUnavailable(let path):
             return "--policy \(path): the policy engine is not available yet; no input was sent"
-        case .scrollTooFar(let amount, let limit):
-            return "scroll of \(amount) notches exceeds the limit of \(limit) per action"
         }
     }
 }

@@ -47,8 +47,8 @@ enum CLI {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // Files, not pipes: a full pipe would block a chatty child before it exits.
-        FileManager.default.createFile(atPath: dir + "/out", contents: nil)
-        FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/err", contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
         p.standardOutput = out
@@ -148,7 +148,7 @@ final class XServer {
         p.arguments = args
         p.environment = environment
         if let stdout {
-            FileManager.default.createFile(atPath: stdout, contents: nil)
+            _ = FileManager.default.createFile(atPath: stdout, contents: nil)
             p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
         } else {
             p.standardOutput = FileHandle.nullDevice

@@ -46,6 +46,15 @@ final class DesktopCommandTests: XCTestCase {
         XCTAssertEqual(entry?["pid"] as? Int, Int(zenity.processIdentifier))
         XCTAssertEqual(entry?["instance"] as? String, "zenity")
         XCTAssertEqual(entry?["title"] as? String, "CLI windows")
+        let (ex, ey) = (try XCTUnwrap(entry?["x"] as? Int), try XCTUnwrap(entry?["y"] as? Int))
+        let hit = try CLI.run(["windows", "--json", "--at", "\(ex + 10),\(ey + 10)"], environment: x.environment)
+        XCTAssertEqual(hit.status, 0, hit.stderr)
+        let hits = try JSONSerialization.jsonObject(with: hit.stdout) as? [[String: Any]]
+        XCTAssertEqual(hits?.count, 1)
+        XCTAssertEqual(hits?.first?["pid"] as? Int, Int(zenity.processIdentifier))
+        let miss = try CLI.run(["windows", "--json", "--at", "1,1"], environment: x.environment)
+        XCTAssertEqual(miss.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines), "[]")
+        XCTAssertNotEqual(try CLI.run(["windows", "--at", "nowhere"], environment: x.environment).status, 0)
         let text = try CLI.run(["windows", "--display", x.display], environment: x.environment)
         XCTAssertEqual(text.status, 0, text.stderr)
         XCTAssertTrue(text.stdoutText.contains("Zenity  pid \(zenity.processIdentifier) /usr/bin/zenity"), text.stdoutText)
@@ -112,13 +121,17 @@ final class DesktopCommandTests: XCTestCase {
             (["do", #"{"action":"left_click","coordinate":[1,2],"text":"x"}"#], "does not take"),
             (["do", "not json"], "invalid JSON"),
             (["do", #"{"name":"other_tool","arguments":{"action":"wait","time":1}}"#], "unknown tool"),
-            (["do", #"{"action":"scroll","pixels":-500}"#], "exceeds"),
+            (["do", #"{"action":"scroll","pixels":0}"#], "non-zero"),
         ] {
             let r = try CLI.run(args, environment: x.environment)
             XCTAssertNotEqual(r.status, 0, "\(args)")
             XCTAssertEqual(try r.json()["ok"] as? Bool, false, "\(args)")
             XCTAssertTrue(r.stderr.contains(needle), "\(args): \(r.stderr)")
         }
+        let scroll = try CLI.run(["do", #"{"action":"scroll","pixels":-500,"coordinate":[500,500]}"#], environment: x.environment)
+        XCTAssertEqual(scroll.status, 0, scroll.stderr)
+        XCTAssertEqual(try scroll.json()["pixel"] as? [Int], [512, 384])
+        XCTAssertEqual(try scroll.json()["performed"] as? [String], ["scroll down 5 notches at (512, 384)"])
         let answer = try CLI.run(["do", #"{"action":"answer","text":"42"}"#], environment: x.environment)
         XCTAssertEqual(answer.status, 0, answer.stderr)
         XCTAssertEqual(try answer.json()["text"] as? String, "42")

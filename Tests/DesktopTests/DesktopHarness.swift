@@ -125,7 +125,7 @@ final class App {
             guard let self, !d.isEmpty else { return }
             self.lock.lock(); self.errData.append(d); self.lock.unlock()
         }
-        try process.run()
+        try process.runWithUnblockedSignals()
     }
 
     var pid: Int32 { process.processIdentifier }
