@@ -67,8 +67,10 @@ extension BLAS {
                 // bf16 → f32: the bits are the top half of the float.
                 let f0 = unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: b0) &<< 16, to: SIMD8<Float>.self)
                 let f1 = unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: b1) &<< 16, to: SIMD8<Float>.self)
-                a0.addProduct(f0, xr.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self))
-                a1.addProduct(f1, xr.loadUnaligned(fromByteOffset: 4 * j + 32, as: SIMD8<Float>.self))
+                // Multiply then add, not `addProduct`: the package builds for baseline x86-64 (no FMA target
+                // feature), where a vector FMA becomes one libm `fmaf` call per lane (measured 30× slower).
+                a0 += f0 * xr.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+                a1 += f1 * xr.loadUnaligned(fromByteOffset: 4 * j + 32, as: SIMD8<Float>.self)
                 j += 16
             }
             var sum = (a0 + a1).sum()
