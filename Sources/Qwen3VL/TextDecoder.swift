@@ -144,7 +144,7 @@ public final class TextDecoder {
         cache.length = P + T
 
         guard wantLogits else { return }
-        let V = c.vocabSize
+        // logits = RMSNorm(h) · lm_headᵀ, V = vocabulary size.
         if allLogits {
             Kernels.rmsNorm(s.x.pointer, rows: T, n: D, weight: weights.finalNorm.pointer, eps: eps, into: s.xn.pointer)
             linear(s.xn.pointer, rows: T, weights.lmHead, into: s.logits.pointer)         // [T, V]
