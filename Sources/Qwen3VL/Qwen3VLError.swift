@@ -9,6 +9,7 @@ public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
     case tokenOutOfRange(token: Int, vocabularySize: Int)
     case contextFull(position: Int, tokens: Int, capacity: Int)
     case emptyPrompt
+    case allPositionLogitsNotAllocated
     case visionNotSupported
     case tokenizerUnavailable(reason: String)
 
@@ -28,6 +29,8 @@ public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
             return "\(tokens) more tokens at position \(position) exceed the context of \(capacity) tokens allocated"
         case .emptyPrompt:
             return "the prompt has no tokens"
+        case .allPositionLogitsNotAllocated:
+            return "this decoder was made without room for every position's logits (allPositionLogits: false)"
         case .visionNotSupported:
             return "vision not yet supported: this build of the engine is text-only (--image is accepted but cannot be used yet)"
         case let .tokenizerUnavailable(reason):

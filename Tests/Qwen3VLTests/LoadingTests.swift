@@ -76,5 +76,7 @@ final class LoadingTests: XCTestCase {
         XCTAssertThrowsError(try decoder.prefill([-1])) { XCTAssertEqual($0 as? Qwen3VLError, .tokenOutOfRange(token: -1, vocabularySize: 512)) }
         XCTAssertThrowsError(try decoder.prefill([1, 2, 3, 4, 5])) { XCTAssertEqual($0 as? Qwen3VLError, .contextFull(position: 0, tokens: 5, capacity: 4)) }
         XCTAssertThrowsError(try decoder.prefill([])) { XCTAssertEqual($0 as? Qwen3VLError, .emptyPrompt) }
+        XCTAssertThrowsError(try decoder.logitsForAllPositions([1, 2])) { XCTAssertEqual($0 as? Qwen3VLError, .allPositionLogitsNotAllocated) }
+        XCTAssertEqual(decoder.cache.length, 0, "refused calls leave the cache untouched")
     }
 }
