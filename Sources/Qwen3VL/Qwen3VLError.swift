@@ -9,6 +9,7 @@ public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
     case tokenOutOfRange(token: Int, vocabularySize: Int)
     case contextFull(position: Int, tokens: Int, capacity: Int)
     case emptyPrompt
+    case contextTooLong(positions: Int, limit: Int)
     case allPositionLogitsNotAllocated
     case visionNotSupported
     case tokenizerUnavailable(reason: String)
@@ -29,6 +30,8 @@ public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
             return "\(tokens) more tokens at position \(position) exceed the context of \(capacity) tokens allocated"
         case .emptyPrompt:
             return "the prompt has no tokens"
+        case let .contextTooLong(positions, limit):
+            return "prompt plus generated tokens (\(positions)) exceed the model's max_position_embeddings (\(limit))"
         case .allPositionLogitsNotAllocated:
             return "this decoder was made without room for every position's logits (allPositionLogits: false)"
         case .visionNotSupported:

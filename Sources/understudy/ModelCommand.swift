@@ -124,6 +124,7 @@ extension ModelCommand {
                 let model = try Qwen3VLModel(directory: input.model)
                 log(String(format: "loaded %@ in %.2f s", input.model, Date().timeIntervalSince(t0)))
                 let vocab = model.configuration.text.vocabSize
+                try model.checkContext(tokens.count)
                 let decoder = model.makeDecoder(contextCapacity: tokens.count, batchCapacity: min(tokens.count, 256),
                                                 allPositionLogits: allPositions)
                 let t1 = Date()
@@ -178,7 +179,7 @@ extension ModelCommand {
 
         func validate() throws {
             if greedy && temperature != nil { throw ValidationError("--greedy and --temperature exclude each other") }
-            guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be ≥ 0") }
+            guard maxTokens >= 0, maxTokens <= 1 << 24 else { throw ValidationError("--max-tokens must be in 0...\(1 << 24)") }
             do { try sampling.validate() } catch { throw ValidationError("\(error)") }
         }
 
@@ -201,11 +202,16 @@ extension ModelCommand {
                         log("note: \(error); printing token ids")
                     }
                 }
-                let decoder = model.makeDecoder(contextCapacity: tokens.count + maxTokens,
+                // "Up to N tokens": past the model's position limit the budget shrinks instead of failing.
+                try model.checkContext(tokens.count)
+                let limit = model.configuration.text.maxPositionEmbeddings
+                let budget = min(maxTokens, limit - tokens.count)
+                if budget < maxTokens { log("note: --max-tokens reduced to \(budget) by max_position_embeddings \(limit)") }
+                let decoder = model.makeDecoder(contextCapacity: tokens.count + budget,
                                                 batchCapacity: min(tokens.count, 256))
                 let generator = Generator(decoder: decoder, stopTokenIds: model.stopTokenIds)
                 var sampler = Sampler(sampling)
-                let result = try generator.generate(prompt: tokens, maxTokens: maxTokens, sampler: &sampler)
+                let result = try generator.generate(prompt: tokens, maxTokens: budget, sampler: &sampler)
                 if let tokenizer {
                     print(tokenizer.decode(result.tokens.filter { !model.stopTokenIds.contains($0) }))
                 } else {
