@@ -53,6 +53,17 @@ public final class Qwen3VLModel {
         }
     }
 
+    /// Checks a prompt against the images given with it: every `image_token_id` stands for one image (the
+    /// command-line contract), so the counts must agree; video placeholders need video support.
+    public func checkPrompt(_ tokens: [Int], imageCount: Int) throws {
+        let imageTokens = tokens.filter { $0 == configuration.imageTokenId }.count
+        guard imageTokens == imageCount else {
+            throw Qwen3VLError.imageTokenCountMismatch(imageTokens: imageTokens, images: imageCount,
+                                                       imageTokenId: configuration.imageTokenId)
+        }
+        if imageCount > 0 || tokens.contains(configuration.videoTokenId) { throw Qwen3VLError.visionNotSupported }
+    }
+
     /// A decoder with its own KV cache for `contextCapacity` positions.
     public func makeDecoder(contextCapacity: Int, batchCapacity: Int = 256, allPositionLogits: Bool = false) -> TextDecoder {
         TextDecoder(configuration: configuration.text, weights: weights, contextCapacity: contextCapacity,

@@ -53,7 +53,7 @@ struct ModelInputOptions: ParsableArguments {
         }
     }
 
-    /// The prompt as token ids. Images are refused until the vision encoder lands.
+    /// The prompt as token ids. Images are refused until the vision encoder lands (before any loading).
     func tokens() throws -> [Int] {
         guard images.isEmpty else { throw Qwen3VLError.visionNotSupported }
         if let ids { return try Self.parseIds(ids) }
@@ -124,6 +124,7 @@ extension ModelCommand {
                 let model = try Qwen3VLModel(directory: input.model)
                 log(String(format: "loaded %@ in %.2f s", input.model, Date().timeIntervalSince(t0)))
                 let vocab = model.configuration.text.vocabSize
+                try model.checkPrompt(tokens, imageCount: input.images.count)
                 try model.checkContext(tokens.count)
                 let decoder = model.makeDecoder(contextCapacity: tokens.count, batchCapacity: min(tokens.count, 256),
                                                 allPositionLogits: allPositions)
@@ -203,6 +204,7 @@ extension ModelCommand {
                     }
                 }
                 // "Up to N tokens": past the model's position limit the budget shrinks instead of failing.
+                try model.checkPrompt(tokens, imageCount: input.images.count)
                 try model.checkContext(tokens.count)
                 let limit = model.configuration.text.maxPositionEmbeddings
                 let budget = min(maxTokens, limit - tokens.count)
