@@ -61,12 +61,8 @@ struct ModelInputOptions: ParsableArguments {
     }
 }
 
-/// Errors from the engine, printed as one clear line instead of a Swift dump.
-struct UserFacingError: Error, CustomStringConvertible {
-    let description: String
-    init(_ error: Error) { description = "\(error)" }
-}
-
+/// Runs `body`, printing an engine error as one clear `error: …` line on stderr (exit 1) instead of
+/// ArgumentParser's dump of the value; usage errors keep ArgumentParser's handling (exit 64).
 func withUserFacingErrors<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as ValidationError { throw e } catch let e as ExitCode { throw e } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
