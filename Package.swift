@@ -72,7 +72,10 @@ let package = Package(
         .testTarget(name: "ActionsTests", dependencies: ["Actions"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Actions"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Actions", "Policy", "Audit", "Desktop", "Imaging", "Tokenization"]),
+        // Fixtures/ (the tiny model's tokenizer) is read through #filePath next to the vision fixtures, not bundled.
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Actions", "Policy", "Audit", "Desktop", "Imaging", "Tokenization",
+                                                       "Qwen3VL"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"]),
     ],

@@ -23,6 +23,10 @@ public enum AgentError: Error, Equatable, Sendable, CustomStringConvertible {
     case plannerHTTPStatus(Int, body: String)
     case plannerResponse(String)
     case plannerTimedOut(seconds: Double)
+    /// A native model directory that cannot be loaded or used (files, configuration, tokenizer).
+    case modelUnusable(path: String, reason: String)
+    /// The native engine failed on one turn (image, prompt or generation).
+    case engineFailed(String)
 
     // The loop's collaborators.
     case screen(String)
@@ -68,6 +72,10 @@ public enum AgentError: Error, Equatable, Sendable, CustomStringConvertible {
             return "model server sent an unusable response: \(m)"
         case .plannerTimedOut(let s):
             return "model server did not answer within \(s) s"
+        case .modelUnusable(let path, let reason):
+            return "cannot use model \(path): \(reason)"
+        case .engineFailed(let m):
+            return "the native engine failed: \(m)"
         case .screen(let m): return "screen: \(m)"
         case .input(let m): return "input: \(m)"
         case .authorization(let m): return "policy: \(m)"

@@ -63,7 +63,7 @@ public struct AgentSession {
         do { log = try AuditLog.create(runDir: runDirectory, signingKey: signingKey) } catch {
             throw AgentError.audit("cannot create the audit log in \(runDirectory.path): \(error)")
         }
-        let sink = AuditLogSink(log: log, sandboxHash: sandboxHash, versions: ["understudy": AgentSession.version])
+        let sink = AuditLogSink(log: log, weightHash: planner.weightHash, sandboxHash: sandboxHash, versions: ["understudy": AgentSession.version])
         let screen = DisplayScreen(display: display)
         let input = inputWrapper?(screen) ?? screen
         let loop = AgentLoop(planner: planner, screen: screen, input: input, authorizer: PolicyAuthorizer(policy: policy),

@@ -79,5 +79,12 @@ public struct PlannerTurn: Equatable, Sendable {
 public protocol Planner: Sendable {
     /// Names the model for the audit trail and the summary (`replay:demo.jsonl`, `openai:…#qwen3-vl`).
     var identity: String { get }
+    /// session_start's `weight_hash`: what the planner can say about the weights it runs ("none" when it
+    /// cannot: a server's or a transcript's).
+    var weightHash: String { get }
     func propose(_ request: PlanRequest) async throws -> PlannerTurn
+}
+
+extension Planner {
+    public var weightHash: String { "none" }
 }
