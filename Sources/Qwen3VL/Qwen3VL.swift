@@ -1,1 +1,0 @@
-// Qwen3VL: see README.md in this folder.
