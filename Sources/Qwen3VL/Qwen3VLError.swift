@@ -4,7 +4,14 @@
 public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
     case configurationUnreadable(path: String, reason: String)
     case invalidConfiguration(file: String, field: String, reason: String)
-    // Vision: images, the processor, multimodal prompts, grounding answers.
+    case unknownModelType(file: String, modelType: String)
+    case unsupportedModel(file: String, reason: String)
+    case tokenOutOfRange(token: Int, vocabularySize: Int)
+    case contextFull(position: Int, tokens: Int, capacity: Int)
+    case emptyPrompt
+    case visionNotSupported
+    case tokenizerUnavailable(reason: String)
+    // Vision (images, the processor, multimodal prompts, grounding answers); messages in Qwen3VLError+Vision.swift.
     case invalidImage(reason: String)
     case imageTooElongated(width: Int, height: Int)
     case invalidPixelBudget(minPixels: Int, maxPixels: Int)
@@ -17,26 +24,22 @@ public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
             return "cannot read \(path): \(reason)"
         case let .invalidConfiguration(file, field, reason):
             return "\(file): \(field): \(reason)"
-        default:
+        case let .unknownModelType(file, modelType):
+            return "\(file): model_type '\(modelType)' is not a Qwen3-VL model (expected 'qwen3_vl')"
+        case let .unsupportedModel(file, reason):
+            return "\(file): \(reason)"
+        case let .tokenOutOfRange(token, vocabularySize):
+            return "token id \(token) is outside the vocabulary (0..<\(vocabularySize))"
+        case let .contextFull(position, tokens, capacity):
+            return "\(tokens) more tokens at position \(position) exceed the context of \(capacity) tokens allocated"
+        case .emptyPrompt:
+            return "the prompt has no tokens"
+        case .visionNotSupported:
+            return "vision not yet supported: this build of the engine is text-only (--image is accepted but cannot be used yet)"
+        case let .tokenizerUnavailable(reason):
+            return "text prompts need a tokenizer: \(reason); pass token ids with --ids instead"
+        case .invalidImage, .imageTooElongated, .invalidPixelBudget, .imageCountMismatch, .notAGrounding:
             return visionDescription
-        }
-    }
-
-    var visionDescription: String {
-        switch self {
-        case let .invalidImage(reason):
-            return "invalid image: \(reason)"
-        case let .imageTooElongated(width, height):
-            return "image \(width)×\(height) is too elongated: the longer side may be at most 200 times the shorter"
-        case let .invalidPixelBudget(minPixels, maxPixels):
-            return "pixel budget \(minPixels)…\(maxPixels) is invalid: need 1 ≤ min ≤ max ≤ 2^30"
-        case let .imageCountMismatch(imageTokens, images):
-            return "the prompt has \(imageTokens) image placeholder(s) but \(images) image(s) were given"
-        case let .notAGrounding(reason, answer):
-            let shown = answer.count > 200 ? String(answer.prefix(200)) + "…" : answer
-            return "the model's answer is not a grounding (\(reason)): \(shown.debugDescription)"
-        default:
-            return "\(self)"
         }
     }
 }

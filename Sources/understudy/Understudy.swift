@@ -11,6 +11,8 @@ struct Understudy: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // registered commands (one line each):
+            ModelCommand.self,
+            BenchCommand.self,
         ]
     )
 }

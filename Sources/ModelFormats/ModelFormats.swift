@@ -1,1 +1,0 @@
-// ModelFormats: see README.md in this folder.

@@ -1,1 +1,0 @@
-// Tensors: see README.md in this folder.

@@ -1,0 +1,221 @@
+// `understudy model info|logits|generate`: a thin command line over the Qwen3VL engine.
+// Contract: docs/architecture.md "Command-line contract". stdout carries results only; logs go to stderr.
+import ArgumentParser
+import Foundation
+import ModelFormats
+import Qwen3VL
+import Tensors
+
+struct ModelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Inspect and run a local Qwen3-VL model.",
+        subcommands: [Info.self, Logits.self, Generate.self])
+}
+
+/// The tokenizer behind `--prompt`. The engine sees only `TokenEncoding`; this is the one place the command
+/// line picks the implementation.
+/// TODO(merge): the Tokenization target (tokenizer.json BPE + chat template) is being written in parallel;
+/// at merge, return it here, e.g. `try QwenTokenizer(directory: directory)` wrapped to `TokenEncoding`.
+enum PromptTokenizer {
+    static func load(directory: String) throws -> TokenEncoding {
+        throw Qwen3VLError.tokenizerUnavailable(reason: "the tokenizer is not wired into this build yet")
+    }
+}
+
+/// MODEL, the prompt (text or ids) and images, shared by `logits` and `generate`.
+struct ModelInputOptions: ParsableArguments {
+    @Argument(help: "A Hugging Face Qwen3-VL model directory (config.json, *.safetensors).")
+    var model: String
+
+    @Option(help: "Prompt text (needs the tokenizer files in MODEL).")
+    var prompt: String?
+
+    @Option(help: "Raw token ids, comma- or space-separated; needs no tokenizer files.")
+    var ids: String?
+
+    @Option(name: .customLong("image"), help: "An image for each image_token_id in the prompt (vision: not yet supported).")
+    var images: [String] = []
+
+    func validate() throws {
+        guard (prompt == nil) != (ids == nil) else {
+            throw ValidationError("give exactly one of --prompt TEXT or --ids N,N,...")
+        }
+        if let ids { _ = try Self.parseIds(ids) }
+    }
+
+    static func parseIds(_ text: String) throws -> [Int] {
+        let parts = text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" || $0 == "\t" })
+        guard !parts.isEmpty else { throw ValidationError("--ids has no token ids") }
+        return try parts.map { part in
+            guard let id = Int(part), id >= 0 else { throw ValidationError("--ids: '\(part)' is not a token id") }
+            return id
+        }
+    }
+
+    /// The prompt as token ids. Images are refused until the vision encoder lands.
+    func tokens() throws -> [Int] {
+        guard images.isEmpty else { throw Qwen3VLError.visionNotSupported }
+        if let ids { return try Self.parseIds(ids) }
+        return try PromptTokenizer.load(directory: model).encode(prompt ?? "")
+    }
+}
+
+/// Errors from the engine, printed as one clear line instead of a Swift dump.
+struct UserFacingError: Error, CustomStringConvertible {
+    let description: String
+    init(_ error: Error) { description = "\(error)" }
+}
+
+func withUserFacingErrors<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as ValidationError { throw e } catch let e as ExitCode { throw e } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+func log(_ message: String) { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+
+func configureThreads() { BLAS.setThreadCount(ProcessInfo.processInfo.activeProcessorCount) }
+
+extension ModelCommand {
+    struct Info: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Summarise a model directory; checks every text tensor's name and shape without loading it.")
+
+        @Argument(help: "A Hugging Face Qwen3-VL model directory.")
+        var model: String
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            try withUserFacingErrors {
+                let summary = try ModelSummary(directory: model)
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.keyEncodingStrategy = .convertToSnakeCase
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+                } else {
+                    summary.lines.forEach { print($0) }
+                }
+            }
+        }
+    }
+
+    struct Logits: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the model's logits for a prompt to a .npy file ([positions, vocab], float32).")
+
+        @OptionGroup var input: ModelInputOptions
+
+        @Option(help: "Output .npy file.")
+        var out: String
+
+        @Flag(help: "Logits at every prompt position instead of the last only.")
+        var allPositions = false
+
+        func run() async throws {
+            configureThreads()
+            try withUserFacingErrors {
+                let tokens = try input.tokens()
+                let t0 = Date()
+                let model = try Qwen3VLModel(directory: input.model)
+                log(String(format: "loaded %@ in %.2f s", input.model, Date().timeIntervalSince(t0)))
+                let vocab = model.configuration.text.vocabSize
+                let decoder = model.makeDecoder(contextCapacity: tokens.count, batchCapacity: min(tokens.count, 256),
+                                                allPositionLogits: allPositions)
+                let t1 = Date()
+                let values: [Float]
+                let shape: [Int]
+                if allPositions {
+                    values = try decoder.logitsForAllPositions(tokens)
+                    shape = [tokens.count, vocab]
+                } else {
+                    values = Array(try decoder.prefill(tokens))
+                    shape = [1, vocab]
+                }
+                log(String(format: "%d tokens in %.3f s", tokens.count, Date().timeIntervalSince(t1)))
+                try NPYFile.write(shape: shape, values: values, to: out)
+                log("wrote \(out) \(shape)")
+            }
+        }
+    }
+
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate a continuation; stops at the checkpoint's eos tokens (<|im_end|>, <|endoftext|>).")
+
+        @OptionGroup var input: ModelInputOptions
+
+        @Option(help: "Most tokens to generate.")
+        var maxTokens = 256
+
+        @Flag(help: "Greedy decoding (the default when --temperature is not given).")
+        var greedy = false
+
+        @Option(help: "Sampling temperature (0 = greedy).")
+        var temperature: Float?
+
+        @Option(help: "Nucleus sampling mass (1 disables).")
+        var topP: Float = 1
+
+        @Option(help: "Sample among the K most likely tokens (0 disables).")
+        var topK: Int = 0
+
+        @Option(help: "Random seed for sampling.")
+        var seed: UInt64 = 0
+
+        @Option(help: "Repetition penalty as in transformers (1 disables).")
+        var repetitionPenalty: Float = 1
+
+        @Option(help: "Subtracted from the logit of every token already generated (0 disables).")
+        var presencePenalty: Float = 0
+
+        @Flag(help: "Print the generated token ids, space-separated on one line, instead of text.")
+        var printIds = false
+
+        func validate() throws {
+            if greedy && temperature != nil { throw ValidationError("--greedy and --temperature exclude each other") }
+            guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be ≥ 0") }
+            do { try sampling.validate() } catch { throw ValidationError("\(error)") }
+        }
+
+        var sampling: SamplingParameters {
+            SamplingParameters(temperature: greedy ? 0 : (temperature ?? 0), topK: topK, topP: topP,
+                               repetitionPenalty: repetitionPenalty, presencePenalty: presencePenalty, seed: seed)
+        }
+
+        func run() async throws {
+            configureThreads()
+            try withUserFacingErrors {
+                let tokens = try input.tokens()
+                let t0 = Date()
+                let model = try Qwen3VLModel(directory: input.model)
+                log(String(format: "loaded %@ in %.2f s", input.model, Date().timeIntervalSince(t0)))
+                // Text output needs the tokenizer; without one, fall back to ids rather than fail after the work.
+                var tokenizer: TokenEncoding?
+                if !printIds {
+                    do { tokenizer = try PromptTokenizer.load(directory: input.model) } catch {
+                        log("note: \(error); printing token ids")
+                    }
+                }
+                let decoder = model.makeDecoder(contextCapacity: tokens.count + maxTokens,
+                                                batchCapacity: min(tokens.count, 256))
+                let generator = Generator(decoder: decoder, stopTokenIds: model.stopTokenIds)
+                var sampler = Sampler(sampling)
+                let result = try generator.generate(prompt: tokens, maxTokens: maxTokens, sampler: &sampler)
+                if let tokenizer {
+                    print(tokenizer.decode(result.tokens.filter { !model.stopTokenIds.contains($0) }))
+                } else {
+                    print(result.tokens.map(String.init).joined(separator: " "))
+                }
+                log(String(format: "prompt %d tokens: prefill %.3f s (%.1f tok/s); %d tokens generated, decode %.1f tok/s; stop: %@",
+                           result.promptTokens, result.prefillSeconds,
+                           Double(result.promptTokens) / max(result.prefillSeconds, 1e-9), result.tokens.count,
+                           Double(result.decodeSteps) / max(result.decodeSeconds, 1e-9), "\(result.stopReason)"))
+            }
+        }
+    }
+}
