@@ -85,7 +85,7 @@ public final class TextDecoder {
         return UnsafeMutableBufferPointer(start: state.logits.pointer, count: configuration.vocabSize)
     }
 
-    private func checkFits(_ tokens: [Int]) throws {
+    func checkFits(_ tokens: [Int]) throws {
         guard cache.length + tokens.count <= cache.capacity else {
             throw Qwen3VLError.contextFull(position: cache.length, tokens: tokens.count, capacity: cache.capacity)
         }
@@ -94,8 +94,10 @@ public final class TextDecoder {
         }
     }
 
-    /// One chunk of `T ≤ batchCapacity` tokens at cache positions `P ..< P+T`.
-    private func forward(_ tokens: [Int], positions: PositionIDs, allLogits: Bool, wantLogits: Bool) throws {
+    /// One chunk of `T ≤ batchCapacity` tokens at cache positions `P ..< P+T`. With `multimodal`, the chunk is
+    /// prompt tokens `chunkStart ..< chunkStart+T` of it (image rows and DeepStack: TextDecoder+Multimodal.swift).
+    func forward(_ tokens: [Int], positions: PositionIDs, allLogits: Bool, wantLogits: Bool,
+                 chunkStart: Int = 0, multimodal: MultimodalPrompt? = nil) throws {
         let c = configuration
         let T = tokens.count, P = cache.length
         let D = c.hiddenSize, hd = c.headDim, Hq = c.headCount, Hkv = c.kvHeadCount, I = c.intermediateSize
@@ -107,6 +109,8 @@ public final class TextDecoder {
         for (i, token) in tokens.enumerated() {
             s.x.row(i).update(from: weights.embedTokens.row(token), count: D)
         }
+        let chunk = chunkStart..<(chunkStart + T)
+        multimodal?.placeEmbeddings(into: s.x.pointer, width: D, chunk: chunk)
         rope.fill(positions: positions, cos: s.cos.pointer, sin: s.sin.pointer)   // [T, hd/2] each
 
         for (l, w) in weights.layers.enumerated() {
@@ -141,6 +145,7 @@ public final class TextDecoder {
             Kernels.siluMultiply(s.gate.pointer, s.up.pointer, n: T * I)        // [T, I]
             BLAS.linear(s.gate.pointer, rows: T, weight: w.downProj.pointer, outFeatures: D, inFeatures: I,
                         into: s.x.pointer, accumulate: true)
+            multimodal?.addDeepstack(layer: l, into: s.x.pointer, width: D, chunk: chunk)
         }
         cache.length = P + T
 
