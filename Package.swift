@@ -42,17 +42,19 @@ let package = Package(
         .target(name: "Actions"),
         .target(name: "Policy", dependencies: ["Actions", "TOMLKit"]),
         .target(name: "Audit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Sandbox definitions, bubblewrap launching, isolation checks, effect snapshots (files, processes).
+        .target(name: "Sandbox", dependencies: ["TOMLKit"]),
 
         // Layer 4
         .target(name: "Agent", dependencies: [
-            "Actions", "Policy", "Audit", "Desktop", "Imaging", "Qwen3VL", "Tokenization",
+            "Actions", "Policy", "Audit", "Desktop", "Imaging", "Qwen3VL", "Tokenization", "Sandbox",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Layer 5
         .executableTarget(name: "understudy", dependencies: [
             "Agent", "Actions", "Policy", "Audit", "Desktop", "Imaging", "Qwen3VL", "Tokenization",
-            "ModelFormats", "Tensors",
+            "ModelFormats", "Tensors", "Sandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -69,6 +71,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Actions"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Actions", "Policy", "Audit", "Desktop", "Imaging"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"]),
     ],
     swiftLanguageModes: [.v5]

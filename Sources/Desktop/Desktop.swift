@@ -1,1 +1,0 @@
-// Desktop: see README.md in this folder.

@@ -1,0 +1,1 @@
+// Sandbox: see README.md in this folder.
