@@ -47,6 +47,8 @@ extension BenchCommand {
         @Flag(help: "Print JSON.")
         var json = false
 
+        @OptionGroup var vision: BenchVisionOptions
+
         func validate() throws {
             guard promptTokens >= 1, decodeTokens >= 1 else { throw ValidationError("token counts must be ≥ 1") }
         }
@@ -124,6 +126,7 @@ extension BenchCommand {
                 r.append(("rss_after_load_gb", gb(afterLoad?.resident)))
                 r.append(("rss_after_run_gb", gb(afterRun?.resident)))
                 r.append(("peak_rss_gb", gb(afterRun?.peak)))
+                r += try vision.run(model: loaded, sgemmPeak: sgemm)
 
                 if json {
                     let body = r.map { key, value in
