@@ -106,6 +106,15 @@ public final class SafetensorsCheckpoint {
         try files[i].readFloats(info, into: destination)
     }
 
+    /// The raw little-endian bytes of tensor `name` inside the memory mapping (bounds checked on open and
+    /// here). Valid while this checkpoint object lives: keep a reference to it alongside the pointer.
+    public func mappedBytes(_ name: String) throws -> UnsafeRawPointer {
+        guard let info = tensors[name], let i = fileOfTensor[name] else {
+            throw ModelFormatsError.missingTensor(name: name)
+        }
+        return try files[i].bytes(info)
+    }
+
     /// Tensor `name` as a float32 array.
     public func floats(_ name: String) throws -> [Float] {
         guard let info = tensors[name] else { throw ModelFormatsError.missingTensor(name: name) }

@@ -134,6 +134,16 @@ public final class SafetensorsFile {
         }
     }
 
+    /// Where tensor `info`'s bytes sit in the mapping (bounds checked), for callers that read them in place.
+    /// Valid while this file object lives.
+    func bytes(_ info: TensorInfo) throws -> UnsafeRawPointer {
+        guard let base = file.base, info.offset >= 0, info.offset + info.byteCount <= file.size else {
+            throw ModelFormatsError.tensorOutOfBounds(name: info.name, offset: info.offset, length: info.byteCount,
+                                                      fileSize: file.size)
+        }
+        return base + info.offset
+    }
+
     /// Tensor `name` as a float32 array (tests, small tensors).
     public func floats(_ name: String) throws -> [Float] {
         guard let info = tensors[name] else { throw ModelFormatsError.missingTensor(name: name) }

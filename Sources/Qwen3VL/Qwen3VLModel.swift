@@ -13,8 +13,9 @@ public final class Qwen3VLModel {
     public let checkpointDTypes: [String]
     public let checkpointFiles: [String]
 
-    /// Loads `directory` (config.json, generation_config.json if present, *.safetensors).
-    public init(directory: String) throws {
+    /// Loads `directory` (config.json, generation_config.json if present, *.safetensors). bf16 projection
+    /// matrices stay memory-mapped unless `keepBF16` is false (then everything is widened to float32).
+    public init(directory: String, keepBF16: Bool = true) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
             throw Qwen3VLError.configurationUnreadable(path: directory, reason: "no such file or directory")
@@ -33,7 +34,7 @@ public final class Qwen3VLModel {
         checkpointDTypes = Set(checkpoint.tensors.values.filter { $0.name.hasPrefix(TextWeights.prefix) }
             .map(\.dtype.rawValue)).sorted()
         weights = try TextWeights(checkpoint: checkpoint, configuration: configuration.text,
-                                  tied: configuration.tieWordEmbeddings)
+                                  tied: configuration.tieWordEmbeddings, keepBF16: keepBF16)
     }
 
     /// Stop tokens: generation_config.json's eos ids (`<|im_end|>`, `<|endoftext|>` for the released models),

@@ -18,8 +18,11 @@ public final class RunState {
     let sin: Matrix       // [B, hd/2]
     /// `[B, V]` when every position's logits are wanted, else `[1, V]`.
     public let logits: Matrix
+    /// Blocks of bf16 weight rows are widened here for multi-row products (empty for float32 models).
+    let weightScratch: Matrix
 
-    public init(configuration c: TextConfiguration, batchCapacity: Int, contextCapacity: Int, allPositionLogits: Bool) {
+    public init(configuration c: TextConfiguration, batchCapacity: Int, contextCapacity: Int, allPositionLogits: Bool,
+                weightScratchCount: Int = 0) {
         let b = max(1, batchCapacity)
         self.batchCapacity = b
         x = Matrix(rows: b, cols: c.hiddenSize)
@@ -34,9 +37,10 @@ public final class RunState {
         cos = Matrix(rows: b, cols: c.headDim / 2)
         sin = Matrix(rows: b, cols: c.headDim / 2)
         logits = Matrix(rows: allPositionLogits ? b : 1, cols: c.vocabSize)
+        weightScratch = Matrix(rows: 1, cols: weightScratchCount)
     }
 
     public var byteCount: Int {
-        [x, xn, q, k, v, attention, gate, up, scores, cos, sin, logits].reduce(0) { $0 + $1.byteCount }
+        [x, xn, q, k, v, attention, gate, up, scores, cos, sin, logits, weightScratch].reduce(0) { $0 + $1.byteCount }
     }
 }

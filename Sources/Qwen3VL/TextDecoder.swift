@@ -26,7 +26,8 @@ public final class TextDecoder {
                                mropeSection: configuration.mropeSection)
         cache = KVCache(configuration: configuration, capacity: contextCapacity)
         state = RunState(configuration: configuration, batchCapacity: min(batchCapacity, max(contextCapacity, 1)),
-                         contextCapacity: contextCapacity, allPositionLogits: allPositionLogits)
+                         contextCapacity: contextCapacity, allPositionLogits: allPositionLogits,
+                         weightScratchCount: weights.bf16ScratchCount)
     }
 
     /// Starts a new sequence (keeps every allocation).
@@ -107,7 +108,7 @@ public final class TextDecoder {
 
         // h0 = embed_tokens[input_ids]                                       // [T, D]
         for (i, token) in tokens.enumerated() {
-            s.x.row(i).update(from: weights.embedTokens.row(token), count: D)
+            weights.embedTokens.copyRow(token, into: s.x.row(i))
         }
         let chunk = chunkStart..<(chunkStart + T)
         multimodal?.placeEmbeddings(into: s.x.pointer, width: D, chunk: chunk)
@@ -116,9 +117,9 @@ public final class TextDecoder {
         for (l, w) in weights.layers.enumerated() {
             // --- attention block ---
             Kernels.rmsNorm(s.x.pointer, rows: T, n: D, weight: w.inputNorm.pointer, eps: eps, into: s.xn.pointer)
-            BLAS.linear(s.xn.pointer, rows: T, weight: w.qProj.pointer, outFeatures: qWidth, inFeatures: D, into: s.q.pointer)
-            BLAS.linear(s.xn.pointer, rows: T, weight: w.kProj.pointer, outFeatures: kvWidth, inFeatures: D, into: s.k.pointer)
-            BLAS.linear(s.xn.pointer, rows: T, weight: w.vProj.pointer, outFeatures: kvWidth, inFeatures: D, into: s.v.pointer)
+            linear(s.xn.pointer, rows: T, w.qProj, into: s.q.pointer)
+            linear(s.xn.pointer, rows: T, w.kProj, into: s.k.pointer)
+            linear(s.xn.pointer, rows: T, w.vProj, into: s.v.pointer)
             if let b = w.qBias { Kernels.addBias(b.pointer, rows: T, n: qWidth, into: s.q.pointer) }
             if let b = w.kBias { Kernels.addBias(b.pointer, rows: T, n: kvWidth, into: s.k.pointer) }
             if let b = w.vBias { Kernels.addBias(b.pointer, rows: T, n: kvWidth, into: s.v.pointer) }
@@ -134,17 +135,15 @@ public final class TextDecoder {
             }
             attend(layer: l, tokens: T, cached: P, headDim: hd, queryHeads: Hq, group: group, kvWidth: kvWidth)
             // h = r + o_proj(attn)                                           // [T, D]
-            BLAS.linear(s.attention.pointer, rows: T, weight: w.oProj.pointer, outFeatures: D, inFeatures: qWidth,
-                        into: s.x.pointer, accumulate: true)
+            linear(s.attention.pointer, rows: T, w.oProj, into: s.x.pointer, accumulate: true)
             if let b = w.oBias { Kernels.addBias(b.pointer, rows: T, n: D, into: s.x.pointer) }
 
             // --- MLP block: h = r + down(silu(gate(x)) * up(x)) ---
             Kernels.rmsNorm(s.x.pointer, rows: T, n: D, weight: w.postAttentionNorm.pointer, eps: eps, into: s.xn.pointer)
-            BLAS.linear(s.xn.pointer, rows: T, weight: w.gateProj.pointer, outFeatures: I, inFeatures: D, into: s.gate.pointer)
-            BLAS.linear(s.xn.pointer, rows: T, weight: w.upProj.pointer, outFeatures: I, inFeatures: D, into: s.up.pointer)
+            linear(s.xn.pointer, rows: T, w.gateProj, into: s.gate.pointer)
+            linear(s.xn.pointer, rows: T, w.upProj, into: s.up.pointer)
             Kernels.siluMultiply(s.gate.pointer, s.up.pointer, n: T * I)        // [T, I]
-            BLAS.linear(s.gate.pointer, rows: T, weight: w.downProj.pointer, outFeatures: D, inFeatures: I,
-                        into: s.x.pointer, accumulate: true)
+            linear(s.gate.pointer, rows: T, w.downProj, into: s.x.pointer, accumulate: true)
             multimodal?.addDeepstack(layer: l, into: s.x.pointer, width: D, chunk: chunk)
         }
         cache.length = P + T
@@ -153,12 +152,19 @@ public final class TextDecoder {
         let V = c.vocabSize
         if allLogits {
             Kernels.rmsNorm(s.x.pointer, rows: T, n: D, weight: weights.finalNorm.pointer, eps: eps, into: s.xn.pointer)
-            BLAS.linear(s.xn.pointer, rows: T, weight: weights.lmHead.pointer, outFeatures: V, inFeatures: D,
-                        into: s.logits.pointer)                                  // [T, V]
+            linear(s.xn.pointer, rows: T, weights.lmHead, into: s.logits.pointer)         // [T, V]
         } else {
             Kernels.rmsNorm(s.x.row(T - 1), rows: 1, n: D, weight: weights.finalNorm.pointer, eps: eps, into: s.xn.pointer)
-            BLAS.gemv(weights.lmHead.pointer, rows: V, cols: D, s.xn.pointer, into: s.logits.pointer)   // [V]
+            linear(s.xn.pointer, rows: 1, weights.lmHead, into: s.logits.pointer)         // [V]
         }
+    }
+
+    /// `y = x·Wᵀ` through the one BLAS wrapper, with this decoder's scratch for bf16 weights.
+    @inline(__always)
+    private func linear(_ x: UnsafePointer<Float>, rows: Int, _ w: Weight, into y: UnsafeMutablePointer<Float>,
+                        accumulate: Bool = false) {
+        BLAS.linear(x, rows: rows, weight: w, into: y, accumulate: accumulate,
+                    scratch: state.weightScratch.pointer, scratchCount: state.weightScratch.count)
     }
 
     /// Causal grouped-query attention of the chunk's queries over every cached position.

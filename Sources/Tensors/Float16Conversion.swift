@@ -25,8 +25,16 @@ public enum Float16Conversion {
 
     /// Widens `count` little-endian bf16 values at `source` (any alignment) into `destination`.
     public static func convertBF16(_ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>) {
-        for i in 0..<count {
+        let dst = UnsafeMutableRawPointer(destination)
+        var i = 0
+        while i + 8 <= count {
+            let bits = source.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<UInt16>.self)
+            dst.storeBytes(of: SIMD8<UInt32>(truncatingIfNeeded: bits) &<< 16, toByteOffset: 4 * i, as: SIMD8<UInt32>.self)
+            i += 8
+        }
+        while i < count {
             destination[i] = bf16ToFloat(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+            i += 1
         }
     }
 

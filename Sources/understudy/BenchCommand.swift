@@ -19,7 +19,7 @@ enum ProcessMemory {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
         func field(_ name: String) -> Int? {
             guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return nil }
-            let digits = line.split(separator: " ").compactMap { Int($0) }
+            let digits = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int($0) }
             return digits.first.map { $0 * 1024 }
         }
         guard let rss = field("VmRSS"), let hwm = field("VmHWM") else { return nil }
@@ -44,6 +44,9 @@ extension BenchCommand {
         @Option(help: "Threads (default: all cores).")
         var threads: Int?
 
+        @Flag(help: "Widen bf16 weights to float32 at load instead of reading them in place.")
+        var f32Weights = false
+
         @Flag(help: "Print JSON.")
         var json = false
 
@@ -61,7 +64,7 @@ extension BenchCommand {
                 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
                 let t0 = now()
-                let loaded = try Qwen3VL.Qwen3VLModel(directory: model)
+                let loaded = try Qwen3VL.Qwen3VLModel(directory: model, keepBF16: !f32Weights)
                 let loadSeconds = now() - t0
                 let afterLoad = ProcessMemory.read()
                 let c = loaded.configuration.text
@@ -108,7 +111,8 @@ extension BenchCommand {
                 r.append(("model", model))
                 r.append(("threads", "\(cores)"))
                 r.append(("load_seconds", String(format: "%.2f", loadSeconds)))
-                r.append(("weights_gb_f32", gb(loaded.weights.byteCount)))
+                r.append(("weights", f32Weights ? "float32 (widened at load)" : "as stored (bf16 memory-mapped)"))
+                r.append(("weights_gb", gb(loaded.weights.byteCount)))
                 r.append(("kv_cache_gb", gb(decoder.cache.byteCount)))
                 r.append(("prompt_tokens", "\(promptTokens)"))
                 r.append(("prefill_seconds", String(format: "%.3f", prefillSeconds)))

@@ -57,3 +57,51 @@ final class BLASTests: XCTestCase {
         XCTAssertEqual(z, [9, 12])
     }
 }
+
+final class BF16LinearTests: XCTestCase {
+    /// bf16 bits of `values` (round toward zero: any bf16 is fine here, the reference uses the same bits).
+    static func bits(_ values: [Float]) -> [UInt16] { values.map { UInt16($0.bitPattern >> 16) } }
+
+    func check(m: Int, n: Int, k: Int, scratchCount: Int, accumulate: Bool) throws {
+        let x = BLASTests.random(m * k, seed: 5)
+        let raw = BLASTests.random(n * k, seed: 6)
+        let b = Self.bits(raw)
+        let widened = b.map { Float16Conversion.bf16ToFloat($0) }
+        let y0 = BLASTests.random(m * n, seed: 7)
+        var expected = BLASTests.naiveLinear(x, rows: m, widened, out: n, in: k)
+        if accumulate { for i in expected.indices { expected[i] += y0[i] } }
+        let y = try Matrix(rows: m, cols: n, values: accumulate ? y0 : [Float](repeating: 0, count: m * n))
+        let scratch = Matrix(rows: 1, cols: scratchCount)
+        b.withUnsafeBytes { raw in
+            let owner = Matrix(rows: 1, cols: 1)
+            let w = Weight(bf16: raw.baseAddress!, rows: n, cols: k, owner: owner)
+            BLAS.linear(x, rows: m, weight: w, into: y.pointer, accumulate: accumulate,
+                        scratch: scratch.pointer, scratchCount: scratchCount)
+        }
+        let delta = zip(y.toArray(), expected).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThan(delta, 1e-4 * Float(k), "m=\(m) n=\(n) k=\(k)")
+    }
+
+    func testGemvOnBF16WeightsMatchesNaive() throws {
+        try check(m: 1, n: 37, k: 45, scratchCount: 0, accumulate: false)   // vector body + scalar tail
+        try check(m: 1, n: 300, k: 256, scratchCount: 0, accumulate: true)  // large enough to split over threads
+    }
+
+    func testBlockedGemmOnBF16WeightsMatchesNaive() throws {
+        // Scratch for 3 rows of 40 forces several blocks writing strided column ranges of y.
+        try check(m: 6, n: 11, k: 40, scratchCount: 120, accumulate: false)
+        try check(m: 4, n: 9, k: 16, scratchCount: 1000, accumulate: true)
+        try check(m: 3, n: 5, k: 8, scratchCount: 0, accumulate: false)      // no scratch: row-by-row gemv
+    }
+
+    func testWeightRowCopyWidensBF16() throws {
+        let b: [UInt16] = [0x3F80, 0xC040, 0x4000, 0x3F00]   // 1, -3, 2, 0.5
+        b.withUnsafeBytes { raw in
+            let w = Weight(bf16: raw.baseAddress!, rows: 2, cols: 2, owner: Matrix(rows: 1, cols: 1))
+            var row = [Float](repeating: 0, count: 2)
+            w.copyRow(1, into: &row)
+            XCTAssertEqual(row, [2, 0.5])
+            XCTAssertEqual(w.byteCount, 8)
+        }
+    }
+}
