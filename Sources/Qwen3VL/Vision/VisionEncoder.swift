@@ -93,7 +93,6 @@ public final class VisionEncoder {
 
         let dv = c.hiddenSize, heads = c.headCount, hd = dv / heads, iv = c.intermediateSize
         let out = c.outHiddenSize, tokens = n / m2
-        let eps: Float = 1e-6
         let w = weights
 
         // 1. Patch embedding (Conv3d with kernel = stride is one GEMM): x = pixel_values · W_peᵀ + b   // [N, Dv]
@@ -122,8 +121,7 @@ public final class VisionEncoder {
         var deepstack: [Matrix] = []
         for (i, b) in w.blocks.enumerated() {
             // x = x + proj(attention(rope(q), rope(k), v))        (norm1 → qkv: [N, 3·Dv] = q | k | v)
-            Kernels.layerNorm(s.x.pointer, rows: n, n: dv, weight: b.norm1Weight.pointer, bias: b.norm1Bias.pointer,
-                              eps: eps, into: s.xn.pointer)
+            layerNorm(s.x, rows: n, b.norm1Weight, b.norm1Bias, into: s.xn)
             BLAS.linear(s.xn.pointer, rows: n, weight: b.qkv.pointer, outFeatures: 3 * dv, inFeatures: dv, into: s.qkv.pointer)
             Kernels.addBias(b.qkvBias.pointer, rows: n, n: 3 * dv, into: s.qkv.pointer)
             for p in 0..<n {
@@ -138,11 +136,11 @@ public final class VisionEncoder {
                         into: s.x.pointer, accumulate: true)
             Kernels.addBias(b.projBias.pointer, rows: n, n: dv, into: s.x.pointer)
             // x = x + fc2(gelu_tanh(fc1(norm2(x))))
-            Kernels.layerNorm(s.x.pointer, rows: n, n: dv, weight: b.norm2Weight.pointer, bias: b.norm2Bias.pointer,
-                              eps: eps, into: s.xn.pointer)
+            layerNorm(s.x, rows: n, b.norm2Weight, b.norm2Bias, into: s.xn)
             BLAS.linear(s.xn.pointer, rows: n, weight: b.fc1.pointer, outFeatures: iv, inFeatures: dv, into: s.hidden.pointer)
             Kernels.addBias(b.fc1Bias.pointer, rows: n, n: iv, into: s.hidden.pointer)
-            Kernels.geluTanh(s.hidden.pointer, n: n * iv)
+            let hidden = s.hidden.pointer
+            ParallelRows.forEach(n) { rows in Kernels.geluTanh(hidden + rows.lowerBound * iv, n: rows.count * iv) }
             BLAS.linear(s.hidden.pointer, rows: n, weight: b.fc2.pointer, outFeatures: dv, inFeatures: iv,
                         into: s.x.pointer, accumulate: true)
             Kernels.addBias(b.fc2Bias.pointer, rows: n, n: dv, into: s.x.pointer)
@@ -163,6 +161,15 @@ public final class VisionEncoder {
         return VisionFeatures(embeddings: embeddings, deepstack: deepstack,
                               tokenCounts: images.map { $0.patchCount / m2 },
                               mergedGrids: images.map { ($0.gridH / m, $0.gridW / m) })
+    }
+
+    /// LayerNorm (eps 1e-6) of `rows` rows of `x` into `y`, split across cores.
+    private func layerNorm(_ x: Matrix, rows: Int, _ weight: Matrix, _ bias: Matrix, into y: Matrix) {
+        let n = x.cols, xp = x.pointer, yp = y.pointer, w = weight.pointer, b = bias.pointer
+        ParallelRows.forEach(rows) { r in
+            Kernels.layerNorm(xp + r.lowerBound * n, rows: r.count, n: n, weight: w, bias: b, eps: 1e-6,
+                              into: yp + r.lowerBound * n)
+        }
     }
 
     /// Adds the interpolated position table to `x` and fills the rotary tables for one frame's patches.
@@ -219,7 +226,10 @@ public final class VisionEncoder {
             // scores[len, len] = q_h · k_hᵀ / sqrt(hd); softmax per row; out_h[len, hd] = scores · v_h
             BLAS.gemm(transposeB: true, m: len, n: len, k: hd, a: q, lda: 3 * dv, b: k, ldb: 3 * dv,
                       c: s.scores.pointer, ldc: len, alpha: scale)
-            for i in 0..<len { Kernels.softmax(s.scores.pointer + i * len, n: len) }
+            let scores = s.scores.pointer
+            ParallelRows.forEach(len) { rows in
+                for i in rows { Kernels.softmaxSIMD(scores + i * len, n: len) }
+            }
             BLAS.gemm(transposeB: false, m: len, n: hd, k: len, a: s.scores.pointer, lda: len, b: v, ldb: 3 * dv,
                       c: s.attention.row(segment.lowerBound) + h * hd, ldc: dv)
         }
