@@ -6,6 +6,21 @@ import Dispatch
 import Foundation
 import Imaging
 import Qwen3VL
+import Tensors
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// User + system CPU seconds of this process so far. On a shared machine the wall-clock rates mix in other
+/// processes' load; CPU seconds per wall second over the thread count says how much of the machine we had.
+enum ProcessCPU {
+    static func seconds() -> Double {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return .nan }
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(usage.ru_utime) + s(usage.ru_stime)
+    }
+}
 
 struct BenchVisionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Also benchmark the vision tower and a multimodal prefill on this image.", valueName: "F.png"))
@@ -64,9 +79,9 @@ struct BenchVisionOptions: ParsableArguments {
         let visionLoadSeconds = now() - t1
         log("vision: \(picture.width)×\(picture.height) → \(processed.resizedWidth)×\(processed.resizedHeight), "
             + "\(processed.patchCount) patches, \(processed.tokenCount) tokens; encoding…")
-        let t2 = now()
+        let t2 = now(), cpu2 = ProcessCPU.seconds()
         let features = try encoder.encode([processed])
-        let encodeSeconds = now() - t2
+        let encodeSeconds = now() - t2, encodeCPU = ProcessCPU.seconds() - cpu2
 
         // FLOPs: 2 per multiply-add of every linear layer per patch, plus attention within the image
         // (q·kᵀ and p·v: 2·2·N²·Dv per block).
@@ -81,9 +96,10 @@ struct BenchVisionOptions: ParsableArguments {
         let prompt = try MultimodalPrompt.build(ids: ids, imageTokenId: c.imageTokenId, features: features)
         let decoder = model.makeDecoder(contextCapacity: prompt.tokens.count, batchCapacity: min(prompt.tokens.count, 512))
         log("vision: multimodal prefill of \(prompt.tokens.count) tokens…")
-        let t3 = now()
+        let t3 = now(), cpu3 = ProcessCPU.seconds()
         try decoder.prefill(prompt)
-        let prefillSeconds = now() - t3
+        let prefillSeconds = now() - t3, prefillCPU = ProcessCPU.seconds() - cpu3
+        let threads = Double(BLAS.threadCount)
         let t = Double(prompt.tokens.count), text = c.text
         let prefillFlops = 2 * Double(model.weights.linearParameterCount - model.weights.lmHead.count) * t
             + 2 * Double(model.weights.lmHead.count)
@@ -105,11 +121,15 @@ struct BenchVisionOptions: ParsableArguments {
             ("vision_gflop", String(format: "%.1f", visionFlops / 1e9)),
             ("vision_gflops", String(format: "%.1f", visionGFLOPS)),
             ("vision_fraction_of_sgemm_peak", String(format: "%.3f", visionGFLOPS / sgemmPeak)),
+            ("vision_cpu_seconds", String(format: "%.1f", encodeCPU)),
+            ("vision_cpu_share_of_threads", String(format: "%.2f", encodeCPU / (encodeSeconds * threads))),
             ("image_prefill_tokens", "\(prompt.tokens.count)"),
             ("image_prefill_seconds", String(format: "%.3f", prefillSeconds)),
             ("image_prefill_tokens_per_second", String(format: "%.2f", t / prefillSeconds)),
             ("image_prefill_gflops", String(format: "%.1f", prefillGFLOPS)),
             ("image_prefill_fraction_of_sgemm_peak", String(format: "%.3f", prefillGFLOPS / sgemmPeak)),
+            ("image_prefill_cpu_seconds", String(format: "%.1f", prefillCPU)),
+            ("image_prefill_cpu_share_of_threads", String(format: "%.2f", prefillCPU / (prefillSeconds * threads))),
             ("image_end_to_end_seconds", String(format: "%.2f", endToEnd)),
             ("peak_rss_after_vision_gb", memory.map { String(format: "%.2f", Double($0.peak) / 1e9) } ?? "n/a"),
         ]

@@ -100,6 +100,12 @@ final class VisionParityTests: XCTestCase {
         XCTAssertLessThanOrEqual(delta, Self.relativeTolerance * scale, "\(name)/\(caseName) logits")
         report.append("logits \(delta) (max |logit| \(scale))")
 
+        // The same through chunks of 7 tokens: image blocks and DeepStack rows straddle chunk boundaries.
+        let chunked = model.makeDecoder(contextCapacity: 128, batchCapacity: 7, allPositionLogits: true)
+        let chunkedLogits = try chunked.logitsForAllPositions(prompt)
+        let (chunkedDelta, _) = chunkedLogits.withUnsafeBufferPointer { Self.compare($0.baseAddress!, $0.count, expected.values) }
+        XCTAssertLessThanOrEqual(chunkedDelta, Self.relativeTolerance * scale, "\(name)/\(caseName) chunked logits")
+
         // 20 greedy tokens through prefill + KV-cache decode with the rope delta.
         let generator = Generator(decoder: model.makeDecoder(contextCapacity: 128), stopTokenIds: [])
         var sampler = Sampler(SamplingParameters())

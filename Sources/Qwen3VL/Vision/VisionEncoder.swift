@@ -139,8 +139,7 @@ public final class VisionEncoder {
             layerNorm(s.x, rows: n, b.norm2Weight, b.norm2Bias, into: s.xn)
             BLAS.linear(s.xn.pointer, rows: n, weight: b.fc1.pointer, outFeatures: iv, inFeatures: dv, into: s.hidden.pointer)
             Kernels.addBias(b.fc1Bias.pointer, rows: n, n: iv, into: s.hidden.pointer)
-            let hidden = s.hidden.pointer
-            ParallelRows.forEach(n) { rows in Kernels.geluTanh(hidden + rows.lowerBound * iv, n: rows.count * iv) }
+            Kernels.geluTanh(s.hidden.pointer, n: n * iv)
             BLAS.linear(s.hidden.pointer, rows: n, weight: b.fc2.pointer, outFeatures: dv, inFeatures: iv,
                         into: s.x.pointer, accumulate: true)
             Kernels.addBias(b.fc2Bias.pointer, rows: n, n: dv, into: s.x.pointer)
@@ -163,13 +162,10 @@ public final class VisionEncoder {
                               mergedGrids: images.map { ($0.gridH / m, $0.gridW / m) })
     }
 
-    /// LayerNorm (eps 1e-6) of `rows` rows of `x` into `y`, split across cores.
+    /// LayerNorm (eps 1e-6 throughout the ViT) of `rows` rows of `x` into `y`.
     private func layerNorm(_ x: Matrix, rows: Int, _ weight: Matrix, _ bias: Matrix, into y: Matrix) {
-        let n = x.cols, xp = x.pointer, yp = y.pointer, w = weight.pointer, b = bias.pointer
-        ParallelRows.forEach(rows) { r in
-            Kernels.layerNorm(xp + r.lowerBound * n, rows: r.count, n: n, weight: w, bias: b, eps: 1e-6,
-                              into: yp + r.lowerBound * n)
-        }
+        Kernels.layerNorm(x.pointer, rows: rows, n: x.cols, weight: weight.pointer, bias: bias.pointer, eps: 1e-6,
+                          into: y.pointer)
     }
 
     /// Adds the interpolated position table to `x` and fills the rotary tables for one frame's patches.
@@ -226,10 +222,8 @@ public final class VisionEncoder {
             // scores[len, len] = q_h · k_hᵀ / sqrt(hd); softmax per row; out_h[len, hd] = scores · v_h
             BLAS.gemm(transposeB: true, m: len, n: len, k: hd, a: q, lda: 3 * dv, b: k, ldb: 3 * dv,
                       c: s.scores.pointer, ldc: len, alpha: scale)
-            let scores = s.scores.pointer
-            ParallelRows.forEach(len) { rows in
-                for i in rows { Kernels.softmaxSIMD(scores + i * len, n: len) }
-            }
+            // Rows of thousands of keys: the vectorised exp (libm's scalar expf costs more than the products).
+            for i in 0..<len { Kernels.softmaxSIMD(s.scores.pointer + i * len, n: len) }
             BLAS.gemm(transposeB: false, m: len, n: hd, k: len, a: s.scores.pointer, lda: len, b: v, ldb: 3 * dv,
                       c: s.attention.row(segment.lowerBound) + h * hd, ldc: dv)
         }
