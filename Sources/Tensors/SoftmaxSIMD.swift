@@ -17,8 +17,11 @@ extension Kernels {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         let y = p * (r * r) + r + 1
-        let scale = (SIMD8<Int32>(n, rounding: .toNearestOrEven) &+ 127) &<< 23
-        return y * unsafeBitCast(scale, to: SIMD8<Float>.self)
+        // 2^n built in the exponent field. n is integral in [−126, 128]; adding 1.5·2^23 (+127) puts n + 127 in
+        // the low mantissa bits, read back by subtracting that constant's bits — a vector float→int conversion
+        // (SIMD8<Int32>(_:rounding:) converts lane by lane).
+        let biased = unsafeBitCast(n + (12_582_912 + 127), to: SIMD8<Int32>.self) &- 0x4B40_0000
+        return y * unsafeBitCast(biased &<< 23, to: SIMD8<Float>.self)
     }
 
     /// In-place softmax of the first `n` entries of a row, 8 lanes at a time (same result as `softmax` to a

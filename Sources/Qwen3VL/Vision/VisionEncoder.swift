@@ -6,6 +6,7 @@
 //
 // Dimensions: N patches of all images together (merge-block order, image after image), Dv vision hidden,
 // Hv heads of hd = Dv/Hv, Iv MLP width, m merge size (2), W = m²·Dv merged width, D text hidden.
+import Dispatch
 import Foundation
 import Tensors
 
@@ -47,7 +48,7 @@ public final class VisionEncoder {
         let x, xn, attention: Matrix     // [N, Dv]
         let qkv: Matrix                  // [N, 3·Dv]
         let hidden: Matrix               // [N, Iv]
-        let scores: Matrix               // [longest, longest] one head of one image
+        let scores: [Matrix]             // per attention worker [longest, longest]: one head of one image
         let cos, sin: Matrix             // [N, hd/2]
         let wide, wideHidden: Matrix     // [N/m², W]
         init(_ c: VisionConfiguration, capacity n: Int, longest: Int) {
@@ -57,7 +58,7 @@ public final class VisionEncoder {
             x = Matrix(rows: n, cols: dv); xn = Matrix(rows: n, cols: dv); attention = Matrix(rows: n, cols: dv)
             qkv = Matrix(rows: n, cols: 3 * dv)
             hidden = Matrix(rows: n, cols: c.intermediateSize)
-            scores = Matrix(rows: longest, cols: longest)
+            scores = (0..<max(1, min(c.headCount, BLAS.threadCount))).map { _ in Matrix(rows: longest, cols: longest) }
             cos = Matrix(rows: n, cols: dv / c.headCount / 2); sin = Matrix(rows: n, cols: dv / c.headCount / 2)
             wide = Matrix(rows: n / m2, cols: m2 * dv); wideHidden = Matrix(rows: n / m2, cols: m2 * dv)
         }
@@ -212,20 +213,35 @@ public final class VisionEncoder {
         }
     }
 
-    /// Full (bidirectional) attention of one image's patches, head by head: strided views into the qkv rows.
+    /// Full (bidirectional) attention of one image's patches: strided views into the qkv rows, one head at a time
+    /// per worker. The heads run concurrently with OpenBLAS held to one thread: with its threads on each
+    /// (narrow) product instead, the long single-threaded softmax rows left them spinning, which cost about as
+    /// much CPU as the products themselves on a 2-core machine.
     private func attend(_ segment: Range<Int>, heads: Int, headDim hd: Int, scratch s: Scratch) {
+        let workers = min(heads, BLAS.threadCount, s.scores.count)
         let len = segment.count, dv = configuration.hiddenSize
         let scale = 1 / Float(hd).squareRoot()
-        for h in 0..<heads {
-            let q = s.qkv.row(segment.lowerBound) + h * hd
-            let k = q + dv, v = q + 2 * dv
+        let qkv = s.qkv.row(segment.lowerBound), out = s.attention.row(segment.lowerBound)
+        let scoreBuffers = s.scores.map(\.pointer)
+        func head(_ h: Int, _ scores: UnsafeMutablePointer<Float>) {
+            let q = qkv + h * hd, k = q + dv, v = q + 2 * dv
             // scores[len, len] = q_h · k_hᵀ / sqrt(hd); softmax per row; out_h[len, hd] = scores · v_h
             BLAS.gemm(transposeB: true, m: len, n: len, k: hd, a: q, lda: 3 * dv, b: k, ldb: 3 * dv,
-                      c: s.scores.pointer, ldc: len, alpha: scale)
+                      c: scores, ldc: len, alpha: scale)
             // Rows of thousands of keys: the vectorised exp (libm's scalar expf costs more than the products).
-            for i in 0..<len { Kernels.softmaxSIMD(s.scores.pointer + i * len, n: len) }
-            BLAS.gemm(transposeB: false, m: len, n: hd, k: len, a: s.scores.pointer, lda: len, b: v, ldb: 3 * dv,
-                      c: s.attention.row(segment.lowerBound) + h * hd, ldc: dv)
+            for i in 0..<len { Kernels.softmaxSIMD(scores + i * len, n: len) }
+            BLAS.gemm(transposeB: false, m: len, n: hd, k: len, a: scores, lda: len, b: v, ldb: 3 * dv,
+                      c: out + h * hd, ldc: dv)
+        }
+        guard workers > 1 else {
+            for h in 0..<heads { head(h, scoreBuffers[0]) }
+            return
+        }
+        let threads = BLAS.threadCount
+        BLAS.setThreadCount(1)
+        defer { BLAS.setThreadCount(threads) }
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for h in stride(from: w, to: heads, by: workers) { head(h, scoreBuffers[w]) }
         }
     }
 
