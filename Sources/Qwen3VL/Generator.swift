@@ -32,15 +32,18 @@ public struct Generator {
 
     /// Generates up to `maxTokens` tokens after `prompt` (a fresh sequence). `onToken` sees each token as it
     /// is chosen, for streaming output.
+    /// With `multimodal`, `prompt` is ignored in favour of its expanded tokens, images and positions.
     public func generate<S: TokenSampler>(prompt: [Int], maxTokens: Int, sampler: inout S,
+                                          multimodal: MultimodalPrompt? = nil,
                                           onToken: (Int) -> Void = { _ in }) throws -> GenerationResult {
+        let prompt = multimodal?.tokens ?? prompt
         guard !prompt.isEmpty else { throw Qwen3VLError.emptyPrompt }
         decoder.reset()
         let budget = max(0, min(maxTokens, decoder.cache.capacity - prompt.count + 1))
         var generated: [Int] = []
         var context = prompt
         let t0 = DispatchTime.now().uptimeNanoseconds
-        var logits = try decoder.prefill(prompt)
+        var logits = try multimodal.map { try decoder.prefill($0) } ?? decoder.prefill(prompt)
         let t1 = DispatchTime.now().uptimeNanoseconds
         var reason = StopReason.maxTokens
         var steps = 0

@@ -14,6 +14,12 @@ public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
     case allPositionLogitsNotAllocated
     case visionNotSupported
     case tokenizerUnavailable(reason: String)
+    // Vision (images, the processor, multimodal prompts, grounding answers); messages in Qwen3VLError+Vision.swift.
+    case invalidImage(reason: String)
+    case imageTooElongated(width: Int, height: Int)
+    case invalidPixelBudget(minPixels: Int, maxPixels: Int)
+    case imageCountMismatch(imageTokens: Int, images: Int)
+    case notAGrounding(reason: String, answer: String)
 
     public var description: String {
         switch self {
@@ -41,6 +47,8 @@ public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
             return "vision not yet supported: this build of the engine is text-only (--image is accepted but cannot be used yet)"
         case let .tokenizerUnavailable(reason):
             return "text prompts need a tokenizer: \(reason); pass token ids with --ids instead"
+        case .invalidImage, .imageTooElongated, .invalidPixelBudget, .imageCountMismatch, .notAGrounding:
+            return visionDescription
         }
     }
 }

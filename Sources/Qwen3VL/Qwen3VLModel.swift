@@ -54,14 +54,16 @@ public final class Qwen3VLModel {
     }
 
     /// Checks a prompt against the images given with it: every `image_token_id` stands for one image (the
-    /// command-line contract), so the counts must agree; video placeholders need video support.
+    /// command-line contract), so the counts must agree; video placeholders are refused (no video support).
     public func checkPrompt(_ tokens: [Int], imageCount: Int) throws {
         let imageTokens = tokens.filter { $0 == configuration.imageTokenId }.count
         guard imageTokens == imageCount else {
             throw Qwen3VLError.imageTokenCountMismatch(imageTokens: imageTokens, images: imageCount,
                                                        imageTokenId: configuration.imageTokenId)
         }
-        if imageCount > 0 || tokens.contains(configuration.videoTokenId) { throw Qwen3VLError.visionNotSupported }
+        if tokens.contains(configuration.videoTokenId) {
+            throw Qwen3VLError.invalidImage(reason: "video placeholders (video_token_id \(configuration.videoTokenId)) are not supported")
+        }
     }
 
     /// A decoder with its own KV cache for `contextCapacity` positions.

@@ -84,7 +84,7 @@ public final class TextDecoder {
         return UnsafeMutableBufferPointer(start: state.logits.pointer, count: configuration.vocabSize)
     }
 
-    private func checkFits(_ tokens: [Int]) throws {
+    func checkFits(_ tokens: [Int]) throws {
         guard cache.length + tokens.count <= cache.capacity else {
             throw Qwen3VLError.contextFull(position: cache.length, tokens: tokens.count, capacity: cache.capacity)
         }
@@ -93,8 +93,10 @@ public final class TextDecoder {
         }
     }
 
-    /// One chunk of `T ≤ batchCapacity` tokens at cache positions `P ..< P+T`.
-    private func forward(_ tokens: [Int], positions: PositionIDs, allLogits: Bool, wantLogits: Bool) throws {
+    /// One chunk of `T ≤ batchCapacity` tokens at cache positions `P ..< P+T`. With `multimodal`, the chunk is
+    /// prompt tokens `chunkStart ..< chunkStart+T` of it (image rows and DeepStack: TextDecoder+Multimodal.swift).
+    func forward(_ tokens: [Int], positions: PositionIDs, allLogits: Bool, wantLogits: Bool,
+                 chunkStart: Int = 0, multimodal: MultimodalPrompt? = nil) throws {
         let c = configuration
         let T = tokens.count, P = cache.length
         let D = c.hiddenSize, hd = c.headDim, Hq = c.headCount, Hkv = c.kvHeadCount, I = c.intermediateSize
@@ -106,6 +108,8 @@ public final class TextDecoder {
         for (i, token) in tokens.enumerated() {
             weights.embedTokens.copyRow(token, into: s.x.row(i))
         }
+        let chunk = chunkStart..<(chunkStart + T)
+        multimodal?.placeEmbeddings(into: s.x.pointer, width: D, chunk: chunk)
         rope.fill(positions: positions, cos: s.cos.pointer, sin: s.sin.pointer)   // [T, hd/2] each
 
         for (l, w) in weights.layers.enumerated() {
@@ -138,6 +142,7 @@ public final class TextDecoder {
             linear(s.xn.pointer, rows: T, w.upProj, into: s.up.pointer)
             Kernels.siluMultiply(s.gate.pointer, s.up.pointer, n: T * I)        // [T, I]
             linear(s.gate.pointer, rows: T, w.downProj, into: s.x.pointer, accumulate: true)
+            multimodal?.addDeepstack(layer: l, into: s.x.pointer, width: D, chunk: chunk)
         }
         cache.length = P + T
 

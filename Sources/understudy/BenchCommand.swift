@@ -50,6 +50,8 @@ extension BenchCommand {
         @Flag(help: "Print JSON.")
         var json = false
 
+        @OptionGroup var vision: BenchVisionOptions
+
         func validate() throws {
             guard (1...(1 << 24)).contains(promptTokens), (1...(1 << 24)).contains(decodeTokens) else {
                 throw ValidationError("token counts must be in 1...\(1 << 24)")
@@ -131,6 +133,7 @@ extension BenchCommand {
                 r.append(("rss_after_load_gb", gb(afterLoad?.resident)))
                 r.append(("rss_after_run_gb", gb(afterRun?.resident)))
                 r.append(("peak_rss_gb", gb(afterRun?.peak)))
+                r += try vision.run(model: loaded, sgemmPeak: sgemm)
 
                 if json {
                     let body = r.map { key, value in

@@ -11,7 +11,7 @@ struct ModelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Inspect and run a local Qwen3-VL model.",
-        subcommands: [Info.self, TokenizeCommand.self, Logits.self, Generate.self])
+        subcommands: [Info.self, TokenizeCommand.self, Logits.self, Generate.self, Ground.self])
 }
 
 /// The tokenizer behind `--prompt`. The engine sees only `TokenEncoding`; this is the one place the command
@@ -39,8 +39,12 @@ struct ModelInputOptions: ParsableArguments {
     @Option(help: "Raw token ids, comma- or space-separated; needs no tokenizer files.")
     var ids: String?
 
-    @Option(name: .customLong("image"), help: "An image for each image_token_id in the prompt (vision: not yet supported).")
+    @Option(name: .customLong("image"), help: ArgumentHelp(
+        "A PNG for each image_token_id in --ids, in order (with --prompt: placed before the text in the chat turn).",
+        valueName: "F.png"))
     var images: [String] = []
+
+    @OptionGroup var budget: ImageBudgetOptions
 
     func validate() throws {
         guard (prompt == nil) != (ids == nil) else {
@@ -58,11 +62,20 @@ struct ModelInputOptions: ParsableArguments {
         }
     }
 
-    /// The prompt as token ids. Images are refused until the vision encoder lands (before any loading).
+    /// The prompt as token ids. With images, a text prompt becomes a chat turn with the images' placeholders
+    /// first unless it already spells `<|image_pad|>` itself.
     func tokens() throws -> [Int] {
-        guard images.isEmpty else { throw Qwen3VLError.visionNotSupported }
         if let ids { return try Self.parseIds(ids) }
-        return try PromptTokenizer.load(directory: model).encode(prompt ?? "")
+        var text = prompt ?? ""
+        if !images.isEmpty && !text.contains("<|image_pad|>") { text = ChatPrompt.user(text: text, imageCount: images.count) }
+        return try PromptTokenizer.load(directory: model).encode(text)
+    }
+
+    /// The prompt with its images encoded and placed, or nil without `--image`.
+    func multimodal(_ tokens: [Int], model loaded: Qwen3VLModel) throws -> MultimodalPrompt? {
+        guard !images.isEmpty else { return nil }
+        let processed = try VisionInputs.process(images, model: loaded, budget: budget)
+        return try VisionInputs.prompt(ids: tokens, images: processed, model: loaded)
     }
 }
 
@@ -126,20 +139,22 @@ extension ModelCommand {
                 log(String(format: "loaded %@ in %.2f s", input.model, Date().timeIntervalSince(t0)))
                 let vocab = model.configuration.text.vocabSize
                 try model.checkPrompt(tokens, imageCount: input.images.count)
-                try model.checkContext(tokens.count)
-                let decoder = model.makeDecoder(contextCapacity: tokens.count, batchCapacity: min(tokens.count, 256),
+                let multimodal = try input.multimodal(tokens, model: model)
+                let sequence = multimodal?.tokens ?? tokens
+                try model.checkContext(sequence.count)
+                let decoder = model.makeDecoder(contextCapacity: sequence.count, batchCapacity: min(sequence.count, 256),
                                                 allPositionLogits: allPositions)
                 let t1 = Date()
                 let values: [Float]
                 let shape: [Int]
                 if allPositions {
-                    values = try decoder.logitsForAllPositions(tokens)
-                    shape = [tokens.count, vocab]
+                    values = try multimodal.map { try decoder.logitsForAllPositions($0) } ?? decoder.logitsForAllPositions(tokens)
+                    shape = [sequence.count, vocab]
                 } else {
-                    values = Array(try decoder.prefill(tokens))
+                    values = Array(try multimodal.map { try decoder.prefill($0) } ?? decoder.prefill(tokens))
                     shape = [1, vocab]
                 }
-                log(String(format: "%d tokens in %.3f s", tokens.count, Date().timeIntervalSince(t1)))
+                log(String(format: "%d tokens in %.3f s", sequence.count, Date().timeIntervalSince(t1)))
                 try NPYFile.write(shape: shape, values: values, to: out)
                 log("wrote \(out) \(shape)")
             }
@@ -206,15 +221,18 @@ extension ModelCommand {
                 }
                 // "Up to N tokens": past the model's position limit the budget shrinks instead of failing.
                 try model.checkPrompt(tokens, imageCount: input.images.count)
-                try model.checkContext(tokens.count)
+                let multimodal = try input.multimodal(tokens, model: model)
+                let sequence = multimodal?.tokens ?? tokens
+                try model.checkContext(sequence.count)
                 let limit = model.configuration.text.maxPositionEmbeddings
-                let budget = min(maxTokens, limit - tokens.count)
+                let budget = min(maxTokens, limit - sequence.count)
                 if budget < maxTokens { log("note: --max-tokens reduced to \(budget) by max_position_embeddings \(limit)") }
-                let decoder = model.makeDecoder(contextCapacity: tokens.count + budget,
-                                                batchCapacity: min(tokens.count, 256))
+                let decoder = model.makeDecoder(contextCapacity: sequence.count + budget,
+                                                batchCapacity: min(sequence.count, 256))
                 let generator = Generator(decoder: decoder, stopTokenIds: model.stopTokenIds)
                 var sampler = Sampler(sampling)
-                let result = try generator.generate(prompt: tokens, maxTokens: budget, sampler: &sampler)
+                let result = try generator.generate(prompt: tokens, maxTokens: budget, sampler: &sampler,
+                                                    multimodal: multimodal)
                 if let tokenizer {
                     print(tokenizer.decode(result.tokens.filter { !model.stopTokenIds.contains($0) }))
                 } else {

@@ -81,7 +81,8 @@ final class LoadingTests: XCTestCase {
         XCTAssertThrowsError(try model.checkPrompt([1, 509, 2], imageCount: 0)) {
             XCTAssertEqual($0 as? Qwen3VLError, .imageTokenCountMismatch(imageTokens: 1, images: 0, imageTokenId: 509))
         }
-        XCTAssertThrowsError(try model.checkPrompt([1, 509], imageCount: 1)) { XCTAssertEqual($0 as? Qwen3VLError, .visionNotSupported) }
+        XCTAssertNoThrow(try model.checkPrompt([1, 509], imageCount: 1))   // images: the vision encoder takes them
+        XCTAssertThrowsError(try model.checkPrompt([1, 510], imageCount: 0))  // video placeholders: not supported
         XCTAssertNoThrow(try model.checkPrompt([1, 2], imageCount: 0))
         XCTAssertThrowsError(try model.checkContext(5000)) { XCTAssertEqual($0 as? Qwen3VLError, .contextTooLong(positions: 5000, limit: 4096)) }
     }
