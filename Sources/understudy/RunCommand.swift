@@ -27,7 +27,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "A sandbox definition (recorded by hash; the rehearsal display is not wired yet).")
     var sandbox: String?
 
-    @Option(help: "replay:F.jsonl, openai:URL[#model], or a model directory / .gguf.")
+    @Option(help: "replay:F.jsonl, openai:URL[#model], or a Hugging Face Qwen3-VL directory (the native engine; .gguf is refused).")
     var model: String
 
     @Option(help: "The X display to drive (default $DISPLAY). Its XAUTHORITY must be set.")
@@ -65,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
         let setup: AgentSession
         do {
             let policy = try RunSetup.loadPolicy(self.policy)
-            let planner = try PlannerSpec.planner(for: model)
+            let planner = try PlannerSpec.planner(for: model, pixelBudget: pixelBudget)
             let x11 = try X11Display(name: display)
             let runDirectory = RunSetup.runDirectory(runDir)
             let approver = try RunSetup.approver(approve, socket: approveSocket, runDirectory: runDirectory)

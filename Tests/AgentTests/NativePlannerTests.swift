@@ -7,7 +7,13 @@
 
 import Foundation
 import XCTest
+import Actions
 @testable import Agent
+import Audit
+import Desktop
+import Imaging
+import Policy
+import Qwen3VL
 import Tokenization
 
 enum TinyModel {
@@ -96,5 +102,184 @@ final class ModelFingerprintTests: XCTestCase {
             guard case .modelUnusable(_, let reason)? = error as? AgentError else { return XCTFail("\(error)") }
             XCTAssertTrue(reason.contains("does not fit the file"), reason)
         }
+    }
+}
+
+/// A model directory for the native planner: the tiny checkpoint's files and the tiny tokenizer, linked.
+enum TinyModelDirectory {
+    static func make(_ test: XCTestCase) throws -> String {
+        let fm = FileManager.default
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("understudy-tiny-vl-\(UUID().uuidString)")
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        test.addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        for name in ["config.json", "generation_config.json", "preprocessor_config.json", "model.safetensors"] {
+            let source = TinyModel.checkpoint.appendingPathComponent(name)
+            guard fm.fileExists(atPath: source.path) else { throw XCTSkip("tiny checkpoint missing: \(source.path)") }
+            try fm.createSymbolicLink(at: dir.appendingPathComponent(name), withDestinationURL: source)
+        }
+        try fm.createSymbolicLink(at: dir.appendingPathComponent("tokenizer.json"), withDestinationURL: TinyModel.tokenizer)
+        return dir.path
+    }
+}
+
+final class NativePlannerTests: XCTestCase {
+    /// A fixed 320×200 screenshot: a gradient with a dark box, as PNG.
+    func screenshot() throws -> ModelImage {
+        let width = 320, height = 200
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 0..<height {
+            for x in 0..<width {
+                let i = (y * width + x) * 3
+                let inBox = (100..<180).contains(x) && (60..<120).contains(y)
+                pixels[i] = inBox ? 20 : UInt8(x * 255 / width)
+                pixels[i + 1] = inBox ? 20 : UInt8(y * 255 / height)
+                pixels[i + 2] = inBox ? 200 : 128
+            }
+        }
+        let image = try Image(width: width, height: height, pixels: pixels)
+        return ModelImage(png: try image.pngData(), width: width, height: height)
+    }
+
+    func request() throws -> PlanRequest {
+        PlanRequest(task: "Click the blue box.", history: [], feedback: nil, screenshot: try screenshot())
+    }
+
+    /// (b) The ids are the tokenized template text with one image token between vision_start and vision_end;
+    /// expanded, that token becomes exactly smart_resize's token count for the screenshot under the budget.
+    func testPromptIdsCarryTheTemplateTextAndTheImagesTokenCount() async throws {
+        let planner = try NativePlanner(directory: try TinyModelDirectory.make(self), pixelBudget: 1280 * 800, maxTokens: 8)
+        let r = try request()
+        let input = try await planner.prepare(r)
+        XCTAssertEqual(input.text, try NativePrompt.render(r))
+        XCTAssertEqual(input.ids, try TinyModel.loadTokenizer().encode(input.text))
+        XCTAssertTrue(input.text.hasPrefix("<|im_start|>system\n" + PromptBuilder().systemText + "<|im_end|>\n"))
+
+        // The tiny processor allows 9216…25600 pixels; 320×200 = 64000 is scaled down into that.
+        XCTAssertEqual(planner.budget, try PixelBudget(minPixels: 9216, maxPixels: 25600))
+        let size = try SmartResize.size(height: 200, width: 320, factor: 32, budget: planner.budget)
+        let expected = (size.height / 32) * (size.width / 32)
+        XCTAssertEqual(input.image.tokenCount, expected)
+        XCTAssertEqual([input.image.resizedWidth, input.image.resizedHeight], [size.width, size.height])
+
+        let prompt = try await planner.multimodalPrompt(input)
+        let first = try XCTUnwrap(prompt.tokens.firstIndex(of: 509))
+        let last = try XCTUnwrap(prompt.tokens.lastIndex(of: 509))
+        XCTAssertEqual(prompt.tokens.filter { $0 == 509 }.count, expected)
+        XCTAssertEqual(last - first + 1, expected, "the image tokens are one run")
+        XCTAssertEqual(prompt.tokens[first - 1], 507)
+        XCTAssertEqual(prompt.tokens[last + 1], 508)
+        XCTAssertEqual(prompt.tokens.count, input.ids.count - 1 + expected)
+        XCTAssertEqual(Array(prompt.tokens[..<first]), Array(input.ids[..<first]))
+        XCTAssertEqual(Array(prompt.tokens[(last + 1)...]), Array(input.ids[(first + 1)...]))
+    }
+
+    /// (a) The planner's reply is what the engine's own generate path produces for the same prompt, built
+    /// here independently: template text → tokenizer → processor → vision tower → greedy generation.
+    func testReplyEqualsTheEnginesGreedyGenerationForTheSamePrompt() async throws {
+        let directory = try TinyModelDirectory.make(self)
+        let planner = try NativePlanner(directory: directory, maxTokens: 24)
+        let r = try request()
+        let turn = try await planner.propose(r)
+
+        let model = try Qwen3VLModel(directory: directory)
+        let tokenizer = try TinyModel.loadTokenizer()
+        let template = Qwen3VLChatTemplate().render(
+            [.system(PromptBuilder.instructions), .user([.image, .text(PromptBuilder().userText(for: r))])],
+            tools: [try Tokenization.JSONValue.parse(PromptBuilder.pythonJSON(PromptBuilder.tool))], addGenerationPrompt: true)
+        let ids = tokenizer.encode(template)
+        let processed = try model.imageProcessor().process(try RGB8Buffer(try Image(pngData: r.screenshot.png)),
+                                                           budget: try PixelBudget(minPixels: 9216, maxPixels: 25600))
+        let features = try model.makeVisionEncoder().encode([processed])
+        let prompt = try MultimodalPrompt.build(ids: ids, imageTokenId: 509, features: features)
+        var greedy = Sampler(.greedy)
+        let decoder = model.makeDecoder(contextCapacity: prompt.tokens.count + 24, batchCapacity: 256)
+        let result = try Generator(decoder: decoder, stopTokenIds: model.stopTokenIds)
+            .generate(prompt: prompt.tokens, maxTokens: 24, sampler: &greedy, multimodal: prompt)
+        XCTAssertFalse(result.tokens.isEmpty)
+        let expected = tokenizer.decode(result.tokens.filter { !model.stopTokenIds.contains($0) })
+        XCTAssertFalse(expected.isEmpty, "the random model said nothing; the comparison would prove little")
+        XCTAssertEqual(turn.text, expected)
+        XCTAssertEqual(turn.prompt, template)
+        XCTAssertEqual(planner.identity, "native:\(directory)")
+        XCTAssertEqual(planner.weightHash, try ModelFingerprint.sha256(directory: directory))
+    }
+
+    func testSpecTurnsADirectoryIntoTheNativePlannerAndRefusesGGUF() throws {
+        let directory = try TinyModelDirectory.make(self)
+        let planner = try PlannerSpec.planner(for: directory)
+        XCTAssertTrue(planner is NativePlanner)
+        XCTAssertThrowsError(try PlannerSpec.planner(for: "/models/qwen3-vl-2b.gguf")) { error in
+            guard case .invalidModelSpec(_, let reason)? = error as? AgentError else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("safetensors checkpoints only"), reason)
+        }
+        let empty = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("understudy-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        XCTAssertThrowsError(try PlannerSpec.planner(for: empty.path)) { error in
+            guard case .invalidModelSpec(_, let reason)? = error as? AgentError else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("no config.json"), reason)
+        }
+    }
+
+    func testATokenizerThatDisagreesWithTheConfigIsRefused() throws {
+        let directory = try TinyModelDirectory.make(self)
+        // A tokenizer whose <|image_pad|> is not config.json's image_token_id.
+        let link = URL(fileURLWithPath: directory).appendingPathComponent("tokenizer.json")
+        var json = try String(contentsOf: TinyModel.tokenizer, encoding: .utf8)
+        json = json.replacingOccurrences(of: "\"<|image_pad|>\"", with: "\"<|image_pad_x|>\"")
+        try FileManager.default.removeItem(at: link)
+        try json.write(to: link, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try NativePlanner(directory: directory)) { error in
+            guard case .modelUnusable(_, let reason)? = error as? AgentError else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("<|image_pad|>"), reason)
+        }
+    }
+
+    /// (c) The real loop on a real Xvfb with `--model DIR`: the random model's gibberish is rejected by the
+    /// parser, explained to the model, audited, and nothing is executed; the session ends on the refusal
+    /// budget (the default policy's max_consecutive_denials; exit 4).
+    func testSessionWithTheTinyModelRejectsGibberishAndSendsNoInput() async throws {
+        guard XvfbServer.which("Xvfb") != nil else { throw XCTSkip("Xvfb is not installed") }
+        let directory = try TinyModelDirectory.make(self)
+        let server = try XvfbServer(width: 640, height: 400)
+        defer { try? server.stop() }
+        let display = try X11Display(server: server)
+        let runDir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("understudy-native-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: runDir) }
+        let policy = try Policy.load(path: EndToEndTests.repository.appendingPathComponent("Policies/default.toml").path)
+        let refusals = policy.budgets.maxConsecutiveDenials ?? AgentSession.defaultMaxRefusals
+        var agent = AgentSession(task: "Click the OK button.", policy: policy,
+                                 planner: try PlannerSpec.planner(for: directory), display: display,
+                                 runDirectory: runDir, signingKey: AuditSigningKey())
+        var counter: CountingInput?
+        agent.inputWrapper = { inner in let c = CountingInput(inner); counter = c; return c }
+        let result = try await agent.run()
+
+        XCTAssertEqual(result.outcome, .tooManyRefusals(refusals), result.summary())
+        XCTAssertEqual(result.exitCode, 4)
+        XCTAssertEqual(result.rejected, refusals)
+        XCTAssertEqual(result.executed, 0)
+        XCTAssertEqual(counter?.performed ?? [], [])
+        XCTAssertTrue(result.model.hasPrefix("native:"))
+        let verification = AuditVerifier.verify(runDirectory: runDir)
+        XCTAssertTrue(verification.isIntact, verification.problem?.description ?? "")
+        XCTAssertEqual(verification.executions, 0)
+        let records = try String(contentsOf: runDir.appendingPathComponent(AuditLog.fileName), encoding: .utf8)
+            .split(separator: "\n").compactMap { try? Actions.JSONValue.parse(String($0)) }
+        XCTAssertFalse(records.contains { $0["type"] == .string("execution") })
+        XCTAssertEqual(records.filter { $0["type"] == .string("model_call") }.count, refusals)
+        let rejections = records.filter { $0["type"] == .string("proposal") && $0["data"]?["status"] == .string("rejected") }
+        XCTAssertEqual(rejections.count, refusals)
+        // The second turn's prompt (the exact template text, from the audit's blob) tells the model why.
+        let calls = records.filter { $0["type"] == .string("model_call") }
+        guard calls.count > 1, case .string(let promptBlob)? = calls[1]["data"]?["prompt_blob"] else {
+            return XCTFail("no second model call with a prompt blob")
+        }
+        let prompt = try String(contentsOf: runDir.appendingPathComponent("blobs/sha256/\(promptBlob)"), encoding: .utf8)
+        XCTAssertTrue(prompt.contains("Your previous reply was rejected and nothing was executed"), prompt)
+        XCTAssertTrue(prompt.hasPrefix("<|im_start|>system\n") && prompt.hasSuffix("<|im_start|>assistant\n"))
+        let start = try XCTUnwrap(records.first { $0["type"] == .string("session_start") })
+        XCTAssertEqual(start["data"]?["model_id"], .string(result.model))
+        XCTAssertEqual(start["data"]?["weight_hash"], .string(try ModelFingerprint.sha256(directory: directory)))
     }
 }
