@@ -65,6 +65,7 @@ struct RunCommand: AsyncParsableCommand {
         let setup: AgentSession
         do {
             let policy = try RunSetup.loadPolicy(self.policy)
+            configureThreads()  // the native engine's BLAS threads, as the model commands set them
             let planner = try PlannerSpec.planner(for: model, pixelBudget: pixelBudget)
             let x11 = try X11Display(name: display)
             let runDirectory = RunSetup.runDirectory(runDir)

@@ -44,6 +44,42 @@ final class RunAndDemoCommandTests: XCTestCase {
         XCTAssertEqual(try CLI.run(["audit", "verify", runDir]).status, 0)
     }
 
+    /// `run --model DIR` with the tiny random vision-language checkpoint (and the tokenizer made for its
+    /// vocabulary, scripts/make-tiny-tokenizer.py): the native engine answers gibberish, every reply is
+    /// rejected, nothing is executed, the run stops on the refusal budget (exit 4) and its audit verifies.
+    func testRunWithANativeModelDirectoryRejectsGibberishAndVerifies() throws {
+        guard (try? CLI.which("Xvfb")) != nil else { throw XCTSkip("Xvfb is not installed") }
+        let root = RunAndDemoCommandTests.repository
+        let model = temporary("model")
+        try FileManager.default.createDirectory(atPath: model, withIntermediateDirectories: true)
+        for name in ["config.json", "generation_config.json", "preprocessor_config.json", "model.safetensors"] {
+            try FileManager.default.createSymbolicLink(
+                atPath: model + "/" + name,
+                withDestinationPath: root.appendingPathComponent("Tests/Qwen3VLTests/Fixtures/vision/tiny-vl-a/\(name)").path)
+        }
+        try FileManager.default.createSymbolicLink(
+            atPath: model + "/tokenizer.json",
+            withDestinationPath: root.appendingPathComponent("Tests/AgentTests/Fixtures/tiny-vl/tokenizer.json").path)
+        let x = try XServer(width: 800, height: 600)
+        defer { x.stop() }
+        let runDir = temporary("run"), key = temporary("key")
+        let result = try CLI.run(["run", "--task", "Click the OK button.", "--model", model, "--display", x.display,
+                                  "--run-dir", runDir, "--key", key], environment: x.environment, timeout: 120)
+        XCTAssertEqual(result.status, 4, result.stderr)
+        let json = try result.json()
+        XCTAssertEqual(json["status"] as? String, "too_many_refusals")
+        XCTAssertEqual(json["executed"] as? Int, 0)
+        XCTAssertEqual(json["model"] as? String, "native:\(model)")
+        XCTAssertTrue(result.stderr.contains("reply rejected, nothing executed"), result.stderr)
+        let verify = try CLI.run(["audit", "verify", runDir])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+        XCTAssertEqual(try verify.json()["executions"] as? Int, 0)
+
+        let gguf = try CLI.run(["run", "--task", "x", "--model", model + "/m.gguf"])
+        XCTAssertEqual(gguf.status, 2)
+        XCTAssertTrue(gguf.stderr.contains("safetensors checkpoints only"), gguf.stderr)
+    }
+
     func testRunRefusesBadSetUpWithExitCode2() throws {
         let bad = try CLI.run(["run", "--task", "x", "--model", "bogus"])
         XCTAssertEqual(bad.status, 2)
