@@ -40,7 +40,8 @@ let package = Package(
         .target(name: "Qwen3VL", dependencies: ["Tensors", "ModelFormats", "Tokenization", "Imaging"],
                 swiftSettings: optimized),
         .target(name: "Actions"),
-        .target(name: "Policy", dependencies: ["Actions", "TOMLKit"]),
+        // Crypto for the SHA-256 policy hash that decisions and audit records cite.
+        .target(name: "Policy", dependencies: ["Actions", "TOMLKit", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Audit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Sandbox definitions, bubblewrap launching, isolation checks, effect snapshots (files, processes).
         .target(name: "Sandbox", dependencies: ["TOMLKit"]),
@@ -49,6 +50,7 @@ let package = Package(
         .target(name: "Agent", dependencies: [
             "Actions", "Policy", "Audit", "Desktop", "Imaging", "Qwen3VL", "Tokenization", "Sandbox",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         // Layer 5

@@ -60,6 +60,8 @@ public protocol Display: AnyObject {
     /// A region of the screen; it must lie inside the screen.
     func capture(region: PixelRect) throws -> Image
 
+    /// Where the pointer is (a drag without a start point begins here).
+    func pointerPosition() throws -> ScreenPoint
     func movePointer(to point: ScreenPoint) throws
     /// Clicks `count` times (1 = click, 2 = double, 3 = triple) at `point`, or where the pointer is.
     func click(_ button: MouseButton, at point: ScreenPoint?, count: Int) throws

@@ -30,7 +30,9 @@ public final class ProbeWindow: @unchecked Sendable {
     /// The colours the window cycles through, one per button press (first one at start).
     public static let colors: [UInt] = [0x20_40_80, 0xe0_c0_20, 0x20_a0_40, 0xc0_30_30]
 
-    public init(displayName: String, cookie: [UInt8]?, frame: PixelRect) throws {
+    /// - Parameter claimedPID: written to `_NET_WM_PID`, a property any client may set to
+    ///   anything; tests use it to show that owners come from the server, not from it.
+    public init(displayName: String, cookie: [UInt8]?, frame: PixelRect, claimedPID: Int32? = nil) throws {
         guard let display = X11Display.openConnection(displayName, cookie: cookie) else {
             throw DesktopError.cannotOpenDisplay(display: displayName)
         }
@@ -48,6 +50,11 @@ public final class ProbeWindow: @unchecked Sendable {
         windowID = UInt(window)
         gc = XCreateGC(display, window, 0, nil)
         XStoreName(display, window, "understudy probe")
+        if let claimedPID {
+            var value = UInt(UInt32(bitPattern: claimedPID)) // format 32 travels as C long
+            XChangeProperty(display, window, XInternAtom(display, "_NET_WM_PID", 0), XA_CARDINAL, 32, PropModeReplace,
+                            withUnsafeBytes(of: &value) { $0.baseAddress?.assumingMemoryBound(to: UInt8.self) }, 1)
+        }
         XMapRaised(display, window)
         XSync(display, 0)
         let t = Thread { [unowned self] in self.loop() }

@@ -27,7 +27,7 @@ public final class X11Display: Display {
     let hasXTest: Bool
     let hasXRes: Bool
     /// Seconds to let clients fetch a changed keyboard mapping before it is changed again.
-    public var keymapSettleDelay: Double = 0.06
+    public var keymapSettleDelay: Double = 0.1
     /// Separate click actions are kept at least this far apart, so that toolkits which count
     /// multi-clicks by time alone (xterm: 250 ms) do not merge a click into the one before.
     public var multiClickGap: Double = 0.3

@@ -31,6 +31,9 @@ enum XErrorTrap {
         defer { lock.unlock() }
         guard !installed else { return }
         installed = true
+        // ProbeWindow runs a second connection on its own thread. libX11 ≥ 1.8 calls this from a
+        // constructor anyway; calling it here keeps that true on older ones.
+        XInitThreads()
         XSetErrorHandler { display, event in
             guard let display, let event else { return 0 }
             var buffer = [CChar](repeating: 0, count: 256)

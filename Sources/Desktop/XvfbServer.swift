@@ -78,7 +78,7 @@ public final class XvfbServer {
         _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: logFile) ?? FileHandle.nullDevice
         do {
-            try process.run()
+            try process.runWithUnblockedSignals()
         } catch {
             try? FileManager.default.removeItem(atPath: directory)
             throw DesktopError.serverStartFailed(reason: "\(executable): \(error)", log: "")
@@ -199,15 +199,19 @@ public final class XvfbServer {
         }
     }
 
-    static func terminate(_ process: Process, timeout: Double) {
+    /// SIGTERM, then SIGKILL after `timeout` seconds; returns once the process is gone.
+    public static func terminate(_ process: Process, timeout: Double) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(5_000) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
+            let killDeadline = Date().addingTimeInterval(5)
+            while process.isRunning && Date() < killDeadline { usleep(5_000) }
         }
-        process.waitUntilExit()
+        // Polled rather than Process.waitUntilExit, which has no deadline: a child that ignores
+        // SIGTERM (see Process.runWithUnblockedSignals) would hang it for good.
     }
 
     /// The first executable called `name` on PATH.

@@ -5,21 +5,26 @@ import Foundation
 import ModelFormats
 import Qwen3VL
 import Tensors
+import Tokenization
 
 struct ModelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Inspect and run a local Qwen3-VL model.",
-        subcommands: [Info.self, Logits.self, Generate.self, Ground.self])
+        subcommands: [Info.self, TokenizeCommand.self, Logits.self, Generate.self, Ground.self])
 }
 
 /// The tokenizer behind `--prompt`. The engine sees only `TokenEncoding`; this is the one place the command
-/// line picks the implementation.
-/// TODO(merge): the Tokenization target (tokenizer.json BPE + chat template) is being written in parallel;
-/// at merge, return it here, e.g. `try QwenTokenizer(directory: directory)` wrapped to `TokenEncoding`.
+/// line picks the implementation: the byte-level BPE tokenizer read from MODEL/tokenizer.json.
 enum PromptTokenizer {
+    struct BPE: TokenEncoding {
+        let tokenizer: Tokenizer
+        func encode(_ text: String) throws -> [Int] { tokenizer.encode(text) }
+        func decode(_ ids: [Int]) -> String { tokenizer.decode(ids) }
+    }
+
     static func load(directory: String) throws -> TokenEncoding {
-        throw Qwen3VLError.tokenizerUnavailable(reason: "the tokenizer is not wired into this build yet")
+        BPE(tokenizer: try Tokenizer(directory: URL(fileURLWithPath: directory)))
     }
 }
 

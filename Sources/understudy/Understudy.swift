@@ -13,6 +13,13 @@ struct Understudy: AsyncParsableCommand {
             // registered commands (one line each):
             ModelCommand.self,
             BenchCommand.self,
+            AuditCommand.self,
+            RunCommand.self,
+            DemoCommand.self,
+            PolicyCommand.self,
+            ScreenshotCommand.self,
+            DoCommand.self,
+            WindowsCommand.self,
         ]
     )
 }

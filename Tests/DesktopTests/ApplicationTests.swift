@@ -41,7 +41,7 @@ final class ApplicationTests: XCTestCase {
     }
 
     func testChordsEditZenityEntry() throws {
-        let (app, _) = try start("zenity", ["--entry", "--title", "Chords", "--text", "Edit", "--entry-text", "old text"])
+        let (app, window) = try start("zenity", ["--entry", "--title", "Chords", "--text", "Edit", "--entry-text", "old text"])
         try desk.display.pressChord(KeyNames.chordNames("ctrl+a"))      // select all …
         try desk.display.type("hello world")                            // … and replace it
         try desk.display.pressChord(KeyNames.chordNames("ctrl+BackSpace")) // delete the last word
@@ -49,6 +49,7 @@ final class ApplicationTests: XCTestCase {
         try desk.display.pressChord(["ctrl", "c"])                      // … copy it
         try desk.display.pressChord(["End"])
         try desk.display.pressChord(["ctrl", "v"])                      // and paste it at the end
+        try desk.waitUntilStill(region: window.frame)                   // a paste may complete late
         try desk.display.pressChord(["Return"])
         let (status, out) = try app.waitForExit(timeout: 10)
         XCTAssertEqual(status, 0, app.stderrText)
@@ -135,6 +136,39 @@ final class ApplicationTests: XCTestCase {
         try desk.waitUntilStill(region: list)
         XCTAssertEqual(try desk.display.capture(region: list).difference(from: before, threshold: 8).changedPixels, 0,
                        "scrolling back left restores the first view")
+        XCTAssertTrue(app.isRunning)
+    }
+
+    /// The first zenity selects its initial text, which makes it the PRIMARY owner; a middle
+    /// click into the second one's entry pastes that text, which the second prints.
+    func testMiddleClickPastesPrimaryIntoAnotherZenity() throws {
+        let (source, _) = try start("zenity", ["--entry", "--title", "Source", "--text", "From", "--entry-text", "from-primary"])
+        try desk.waitFor("the first zenity to own PRIMARY") { try desk.display.selectionText("PRIMARY") == "from-primary" }
+        let (target, window) = try start("zenity", ["--entry", "--title", "Target", "--text", "To"])
+        // The entry field sits across the middle of the dialog, 52 px below its top (measured).
+        let field = PixelRect(x: window.frame.x + 20, y: window.frame.y + 40, width: window.frame.width - 40, height: 24)
+        let empty = try desk.display.capture(region: field)
+        try desk.display.click(.middle, at: point(window, window.frame.width / 2, 52), count: 1)
+        // The paste is asynchronous (the target asks the source through the server): wait until
+        // text shows before confirming, or Return may overtake it.
+        try desk.waitFor("the pasted text to show") { try desk.display.capture(region: field) != empty }
+        try desk.waitUntilStill(region: field)
+        try desk.display.pressChord("Return")
+        let (status, out) = try target.waitForExit(timeout: 10)
+        XCTAssertEqual(status, 0, target.stderrText)
+        XCTAssertEqual(out, "from-primary\n")
+        XCTAssertTrue(source.isRunning)
+    }
+
+    /// A right click on zenity's entry opens its context menu: a new window of zenity's, as the
+    /// server reports it; Escape closes it again.
+    func testRightClickOpensContextMenu() throws {
+        let (app, window) = try start("zenity", ["--entry", "--title", "Menu", "--text", "Right"])
+        let before = try desk.display.windows().filter { $0.pid == app.pid }.count
+        try desk.display.click(.right, at: point(window, window.frame.width / 2, 52), count: 1)
+        try desk.waitFor("zenity's context menu") { try desk.display.windows().filter { $0.pid == app.pid }.count > before }
+        try desk.display.pressChord("Escape")
+        try desk.waitFor("the context menu to close") { try desk.display.windows().filter { $0.pid == app.pid }.count == before }
         XCTAssertTrue(app.isRunning)
     }
 

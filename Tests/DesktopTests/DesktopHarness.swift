@@ -125,7 +125,7 @@ final class App {
             guard let self, !d.isEmpty else { return }
             self.lock.lock(); self.errData.append(d); self.lock.unlock()
         }
-        try process.run()
+        try process.runWithUnblockedSignals()
     }
 
     var pid: Int32 { process.processIdentifier }
@@ -156,12 +156,7 @@ final class App {
 
     /// SIGTERM to this process only (by pid), then SIGKILL if it lingers.
     func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(2)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        XvfbServer.terminate(process, timeout: 2)
         out.fileHandleForReading.readabilityHandler = nil
         err.fileHandleForReading.readabilityHandler = nil
     }

@@ -11,7 +11,7 @@ final class InputEventTests: XCTestCase {
 
     override func setUpWithError() throws {
         desk = try DesktopHarness(width: 1024, height: 768)
-        probe = try ProbeWindow(displayName: desk.server.displayName, cookie: desk.server.cookie, frame: frame)
+        probe = try ProbeWindow(displayName: desk.server.displayName, cookie: desk.server.cookie, frame: frame, claimedPID: 1)
         try desk.waitFor("the probe window") { try desk.display.window(at: ScreenPoint(x: 300, y: 200))?.id == probe.windowID }
     }
 
@@ -22,6 +22,17 @@ final class InputEventTests: XCTestCase {
 
     private func presses() -> [Int] {
         probe.events.compactMap { if case .buttonPress(let b) = $0.kind { return b } else { return nil } }
+    }
+
+    /// The probe claims _NET_WM_PID 1; the server knows its connection is this test process.
+    func testOwnerComesFromTheServerNotFromNetWMPid() throws {
+        let info = try XCTUnwrap(desk.display.window(at: ScreenPoint(x: 300, y: 200)))
+        XCTAssertEqual(info.id, probe.windowID)
+        XCTAssertEqual(info.title, "understudy probe")
+        XCTAssertEqual(info.pid, getpid())
+        let me = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        XCTAssertEqual(info.executable, me)
+        XCTAssertTrue(try desk.display.windows().contains { $0.id == probe.windowID && $0.pid == getpid() })
     }
 
     func testButtonsAndMultiClicks() throws {
@@ -67,7 +78,7 @@ final class InputEventTests: XCTestCase {
     func testChordPressesInOrderAndTextIncludingUnmappedKeysyms() throws {
         try desk.display.movePointer(to: ScreenPoint(x: 400, y: 300)) // focus follows the pointer without a WM
         try desk.display.pressChord(["ctrl", "shift", "t"])
-        try desk.display.pressChord(KeyNames.chordNames("alt+F4"))
+        try desk.display.pressChord("alt+F4")
         let before = try desk.display.currentKeyboardMap()
         try desk.display.type("aZ\né")
         let expected: [UInt] = [0xffe3, 0xffe1, 0x74, 0xffe9, 0xffc1, 0x61, 0xffe1, 0x7a, 0xff0d]

@@ -90,6 +90,27 @@ final class XvfbServerTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/.X\(number)-lock"))
     }
 
+    /// Regression: started from a dispatch worker thread (as `AsyncParsableCommand` commands run),
+    /// Xvfb inherited a mask blocking SIGTERM, ignored stop()'s SIGTERM and had to be killed.
+    func testServerStartedOnAWorkerThreadHonoursSIGTERM() throws {
+        final class Box: @unchecked Sendable { var started: Result<XvfbServer, Error>? } // written before signal, read after wait
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            box.started = Result { try XvfbServer(width: 320, height: 200) }
+            done.signal()
+        }
+        done.wait()
+        let server = try XCTUnwrap(box.started).get()
+        let status = try String(contentsOfFile: "/proc/\(server.pid)/status", encoding: .utf8)
+        let blocked = try XCTUnwrap(status.split(separator: "\n").first { $0.hasPrefix("SigBlk:") })
+        let mask = try XCTUnwrap(UInt64(blocked.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16))
+        XCTAssertEqual(mask & (1 << UInt64(SIGTERM - 1)), 0, "SIGTERM is blocked in Xvfb: \(blocked)")
+        let start = Date()
+        try server.stop(timeout: 5)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2.5, "Xvfb needed SIGKILL")
+    }
+
     static func tcpPortOpen(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }

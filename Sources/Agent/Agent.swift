@@ -1,1 +1,0 @@
-// Agent: see README.md in this folder.

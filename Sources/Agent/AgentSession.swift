@@ -1,0 +1,76 @@
+// One session assembled from the real parts: a display, a policy, a planner, an audit log in a run
+// directory, an approver. `understudy run`, `understudy demo` and the end-to-end tests all start
+// sessions through here, so what the tests exercise is what the commands run.
+
+import Actions
+import Audit
+import Desktop
+import Foundation
+import Logging
+import Policy
+
+public struct AgentSession {
+    public var task: String
+    public var policy: Policy
+    public var planner: Planner
+    public var display: Display
+    public var runDirectory: URL
+    public var signingKey: AuditSigningKey
+    public var approver: Approver
+    /// Overrides the policy's step budget only downwards (a flag cannot widen the policy).
+    public var maxSteps: Int?
+    public var modelPixelBudget: Int
+    public var settle: SettlePolicy
+    public var sandboxHash: String
+    /// Wraps the input driver (tests count events with it).
+    public var inputWrapper: ((InputDriver) -> InputDriver)?
+
+    public static let defaultMaxSteps = 30
+    public static let defaultMaxSeconds = 600.0
+    public static let defaultMaxRefusals = 3
+
+    public init(task: String, policy: Policy, planner: Planner, display: Display, runDirectory: URL,
+                signingKey: AuditSigningKey, approver: Approver = AutoApprover(), maxSteps: Int? = nil,
+                modelPixelBudget: Int = 1280 * 800, settle: SettlePolicy = SettlePolicy(), sandboxHash: String = "none") {
+        self.task = task
+        self.policy = policy
+        self.planner = planner
+        self.display = display
+        self.runDirectory = runDirectory
+        self.signingKey = signingKey
+        self.approver = approver
+        self.maxSteps = maxSteps
+        self.modelPixelBudget = modelPixelBudget
+        self.settle = settle
+        self.sandboxHash = sandboxHash
+    }
+
+    /// The loop's budgets: the policy's, narrowed by the flags.
+    public var configuration: LoopConfiguration {
+        var steps = policy.budgets.maxSteps ?? AgentSession.defaultMaxSteps
+        if let maxSteps { steps = min(steps, maxSteps) }
+        return LoopConfiguration(task: task, maxSteps: steps,
+                                 maxSeconds: policy.budgets.maxSeconds ?? AgentSession.defaultMaxSeconds,
+                                 maxConsecutiveRefusals: policy.budgets.maxConsecutiveDenials ?? AgentSession.defaultMaxRefusals,
+                                 modelPixelBudget: modelPixelBudget, settle: settle,
+                                 approvalDirectory: runDirectory.appendingPathComponent("approvals").path)
+    }
+
+    /// Creates the audit log and runs the loop. Throws only when the run directory or the log cannot
+    /// be set up (nothing has run then); every other ending is in the result.
+    public func run(logger: Logger = Logger(label: "understudy.agent")) async throws -> SessionResult {
+        let log: AuditLog
+        do { log = try AuditLog.create(runDir: runDirectory, signingKey: signingKey) } catch {
+            throw AgentError.audit("cannot create the audit log in \(runDirectory.path): \(error)")
+        }
+        let sink = AuditLogSink(log: log, sandboxHash: sandboxHash, versions: ["understudy": AgentSession.version])
+        let screen = DisplayScreen(display: display)
+        let input = inputWrapper?(screen) ?? screen
+        let loop = AgentLoop(planner: planner, screen: screen, input: input, authorizer: PolicyAuthorizer(policy: policy),
+                             approver: approver, audit: sink, encoder: ImagingEncoder(), configuration: configuration,
+                             logger: logger)
+        return await loop.run()
+    }
+
+    public static let version = "0.1.0"
+}

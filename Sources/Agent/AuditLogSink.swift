@@ -1,0 +1,82 @@
+// `AuditSink` over `Audit.AuditLog`: the loop's events as the log's records (Sources/Audit/README.md
+// has the schema). Records that `audit verify` checks are built with Audit's constructors; the loop's
+// extra facts (step number, thought, grid action) ride along as additional members.
+
+import Audit
+import Foundation
+
+public final class AuditLogSink: AuditSink {
+    public let log: AuditLog
+    /// Recorded in session_start.
+    let weightHash: String
+    let sandboxHash: String
+    let versions: [String: String]
+
+    public init(log: AuditLog, weightHash: String = "none", sandboxHash: String = "none",
+                versions: [String: String] = [:]) {
+        self.log = log
+        self.weightHash = weightHash
+        self.sandboxHash = sandboxHash
+        self.versions = versions
+    }
+
+    public func storeBlob(_ bytes: [UInt8]) throws -> String { try log.putBlob(Data(bytes)) }
+
+    public func record(_ event: AuditEvent) throws {
+        func step(_ n: Int) -> AuditValue { .int(Int64(n)) }
+        var record: AuditRecord
+        switch event {
+        case .sessionStart(let task, let model, let policyHash, let maxSteps):
+            record = .sessionStart(policyHash: policyHash, modelID: model, weightHash: weightHash, sandboxHash: sandboxHash,
+                                   versions: versions, maxSteps: maxSteps, extra: ["task": .string(task)])
+        case .observation(let n, let blob, let w, let h):
+            record = .observation(screenshotBlob: blob, width: w, height: h)
+            record.data["step"] = step(n)
+        case .modelCall(let n, let model, let prompt, let response, let ms):
+            record = .modelCall(model: model, promptBlob: prompt, responseBlob: response, durationMilliseconds: ms)
+            record.data["step"] = step(n)
+        case .proposal(let n, let json, let digest, let grid, let thought):
+            record = .proposal(actionJSON: json, actionDigest: digest)
+            record.data["step"] = step(n)
+            record.data["grid_action"] = .string(grid)
+            record.data["thought"] = .string(thought)
+            record.data["status"] = .string("parsed")
+        case .rejectedProposal(let n, let reason, let response):
+            record = AuditRecord(type: .proposal, data: [
+                "step": step(n), "status": .string("rejected"), "reason": .string(reason), "response_blob": .string(response),
+            ])
+        case .decision(let n, let digest, let verdict, let rules, let reason, let policyHash, let shot):
+            let effect: AuditDecisionEffect
+            switch verdict {
+            case .allow: effect = .allow
+            case .ask: effect = .ask
+            case .deny: effect = .deny
+            }
+            record = .decision(actionDigest: digest, effect: effect, ruleIDs: rules, reason: reason, policyHash: policyHash,
+                               screenshotBlob: shot)
+            record.data["step"] = step(n)
+        case .approval(let n, let approver, let approved, let digest, let shot, let annotated):
+            record = .approval(approver: approver, approved: approved, actionDigest: digest, screenshotBlob: shot)
+            record.data["step"] = step(n)
+            if let annotated { record.data["annotated_blob"] = .string(annotated) }
+        case .rehearsal(let n, let digest, let report):
+            record = AuditRecord(type: .rehearsal, data: ["step": step(n), "action_digest": .string(digest), "report": .string(report)])
+        case .aborted(let n, let digest, let reason):
+            record = AuditRecord(type: .verification, data: [
+                "step": step(n), "action_digest": .string(digest), "aborted": .bool(true), "reason": .string(reason),
+            ])
+        case .execution(let n, let digest, let policyHash, let events, let ms):
+            record = .execution(actionDigest: digest, policyHash: policyHash, events: events, durationMilliseconds: ms)
+            record.data["step"] = step(n)
+        case .settle(let n, let stable, let polls, let ms):
+            record = AuditRecord(type: .settle, data: [
+                "step": step(n), "stable": .bool(stable), "polls": .int(Int64(polls)), "duration_ms": .int(Int64(ms)),
+            ])
+        case .sessionEnd(let status, let steps):
+            // Writes session_end and the final signed checkpoint.
+            try log.close(status: status, steps: steps)
+            return
+        }
+        try log.append(record)
+    }
+}

@@ -1,0 +1,32 @@
+// The audit trail as the loop sees it. One case per record the loop writes; the command line adapts
+// them to `Audit`'s records. A thrown error stops the session (exit code 5) and is never retried:
+// an action whose decision could not be recorded must not run.
+
+import Actions
+
+public enum AuditEvent: Equatable, Sendable {
+    case sessionStart(task: String, model: String, policyHash: String, maxSteps: Int)
+    case observation(step: Int, screenshotBlob: String, width: Int, height: Int)
+    case modelCall(step: Int, model: String, promptBlob: String, responseBlob: String, milliseconds: Int)
+    /// A parsed proposal: the action as the model wrote it (grid) and mapped (pixels), with the pixel
+    /// action's canonical JSON and digest, which the decision, approval and execution cite.
+    case proposal(step: Int, actionJSON: String, actionDigest: String, gridActionJSON: String, thought: String)
+    /// A reply that was not a valid proposal; nothing of it is executed.
+    case rejectedProposal(step: Int, reason: String, responseBlob: String)
+    case decision(step: Int, actionDigest: String, verdict: Authorization.Verdict, ruleIDs: [String], reason: String,
+                  policyHash: String, screenshotBlob: String)
+    case approval(step: Int, approver: String, approved: Bool, actionDigest: String, screenshotBlob: String,
+                  annotatedBlob: String?)
+    case rehearsal(step: Int, actionDigest: String, report: String)
+    case aborted(step: Int, actionDigest: String, reason: String)
+    case execution(step: Int, actionDigest: String, policyHash: String, events: [String], milliseconds: Int)
+    case settle(step: Int, stable: Bool, polls: Int, milliseconds: Int)
+    case sessionEnd(status: String, steps: Int)
+}
+
+public protocol AuditSink: AnyObject {
+    /// Stores bytes content-addressed and returns their SHA-256 in hex.
+    func storeBlob(_ bytes: [UInt8]) throws -> String
+    /// Appends one record; durable records (decisions, approvals, executions) are on disk when it returns.
+    func record(_ event: AuditEvent) throws
+}

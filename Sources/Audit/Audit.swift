@@ -1,1 +1,0 @@
-// Audit: see README.md in this folder.

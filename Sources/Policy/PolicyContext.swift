@@ -1,0 +1,111 @@
+// The screen context of a request, as written in policy test cases and `policy check --context`:
+//
+//   screen = [1280, 800]                 required somewhere (defaults or case)
+//   pointer = [x, y]                     where the pointer is (clicks without a coordinate, drag start)
+//   window = { executable = "/usr/bin/zenity", class = "Zenity", instance = "zenity", title = "…",
+//              geometry = [x, y, w, h], pid = 42, id = 1 }      the window under the point, or "none"
+//   focused = { … } | "window" | "none"  the focused window; when never given it is the same as `window`
+//   budget = { steps, elapsed_seconds, actions_last_minute, typed_chars, consecutive_denials }
+//   effects = { files_written = […], files_created, files_deleted, spawned, network,
+//               new_windows = [{ class = "…", executable = "…" }] }   absent: not rehearsed
+//
+// Later tables override earlier ones key by key (a case's `window` replaces the default `window`).
+
+import Actions
+import Foundation
+import TOMLKit
+
+public struct PolicyContext: Equatable, Sendable {
+    public var screenWidth: Int?
+    public var screenHeight: Int?
+    public var pointer: Point?
+    public var window: WindowFacts?
+    public enum Focus: Equatable, Sendable {
+        case sameAsWindow
+        case window(WindowFacts?)
+    }
+    public var focused: Focus = .sameAsWindow
+    public var budget = BudgetCounters()
+    public var effects: RehearsalEffects?
+
+    public init() {}
+
+    static let keys = ["screen", "pointer", "window", "focused", "budget", "effects"]
+
+    /// Reads the context keys present in `t` over `self`.
+    mutating func read(from t: inout TOMLReader) throws {
+        if let s = try t.numbers("screen", count: 2) {
+            guard s[0] >= 1, s[1] >= 1, s[0] <= 65535, s[1] <= 65535, s[0] == s[0].rounded(), s[1] == s[1].rounded() else {
+                throw PolicyError.invalidValue(path: t.child("screen"), reason: "must be two positive integers")
+            }
+            screenWidth = Int(s[0]); screenHeight = Int(s[1])
+        }
+        if let p = try t.numbers("pointer", count: 2) { pointer = Point(x: p[0], y: p[1]) }
+        if let v = t.value("window") { window = try PolicyContext.window(v, path: t.child("window")) }
+        if let v = t.value("focused") {
+            if v.string == "window" { focused = .sameAsWindow } else { focused = .window(try PolicyContext.window(v, path: t.child("focused"))) }
+        }
+        if var b = try t.table("budget") {
+            budget.steps = try b.int("steps") ?? budget.steps
+            budget.elapsedSeconds = try b.number("elapsed_seconds") ?? budget.elapsedSeconds
+            budget.actionsInLastMinute = try b.int("actions_last_minute") ?? budget.actionsInLastMinute
+            budget.typedCharacters = try b.int("typed_chars") ?? budget.typedCharacters
+            budget.consecutiveDenials = try b.int("consecutive_denials") ?? budget.consecutiveDenials
+            try b.finish()
+        }
+        if var e = try t.table("effects") {
+            var fx = RehearsalEffects()
+            fx.filesWritten = try e.strings("files_written") ?? []
+            fx.filesCreated = try e.strings("files_created") ?? []
+            fx.filesDeleted = try e.strings("files_deleted") ?? []
+            fx.spawnedExecutables = try e.strings("spawned") ?? []
+            fx.networkAttempts = try e.strings("network") ?? []
+            for var w in try e.tables("new_windows") {
+                fx.newWindows.append(.init(windowClass: try w.string("class") ?? "", executable: try w.string("executable")))
+                try w.finish()
+            }
+            try e.finish()
+            effects = fx
+        }
+    }
+
+    static func window(_ v: TOMLValueConvertible, path: String) throws -> WindowFacts? {
+        if v.string == "none" { return nil }
+        guard let table = v.table else {
+            throw PolicyError.wrongType(path: path, expected: "a table or \"none\"", found: TOMLReader.typeName(v))
+        }
+        var t = TOMLReader(table, path: path)
+        var w = WindowFacts()
+        w.id = UInt64(try t.int("id") ?? 0)
+        w.windowClass = try t.string("class") ?? ""
+        w.instance = try t.string("instance") ?? ""
+        w.title = try t.string("title") ?? ""
+        w.executable = try t.string("executable")
+        w.pid = try t.int("pid").map { Int32(clamping: $0) }
+        if let g = try t.numbers("geometry", count: 4) {
+            w.x = Int(g[0]); w.y = Int(g[1]); w.width = Int(max(0, g[2])); w.height = Int(max(0, g[3]))
+        }
+        try t.finish()
+        return w
+    }
+
+    /// Parses a context file (top-level keys as above).
+    public init(toml text: String) throws {
+        self.init()
+        var t = TOMLReader(try TOMLReader.parse(text), path: "")
+        try read(from: &t)
+        try t.finish()
+    }
+
+    /// The request for `action` in this context.
+    public func request(for action: Action, path: String = "screen") throws -> PolicyRequest {
+        guard let w = screenWidth, let h = screenHeight else { throw PolicyError.missingKey(path: path) }
+        let focusedWindow: WindowFacts?
+        switch focused {
+        case .sameAsWindow: focusedWindow = window
+        case .window(let f): focusedWindow = f
+        }
+        return PolicyRequest(action: action, screenWidth: w, screenHeight: h, pointer: pointer, windowUnderPoint: window,
+                             focusedWindow: focusedWindow, budget: budget, effects: effects)
+    }
+}

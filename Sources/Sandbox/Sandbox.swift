@@ -1,1 +1,0 @@
-// Sandbox: see README.md in this folder.
