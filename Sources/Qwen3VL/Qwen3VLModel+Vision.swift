@@ -6,6 +6,11 @@ extension Qwen3VLModel {
     /// Loads `model.visual.*` strictly and returns an encoder for it. Separate from `init` so text-only use
     /// (`--ids` without `--image`) does not pay for the vision tower.
     public func makeVisionEncoder() throws -> VisionEncoder {
+        // The ViT MLP is hard-wired to the tanh GELU every released Qwen3-VL uses; refuse anything else by name.
+        guard configuration.vision.hiddenAct == "gelu_pytorch_tanh" else {
+            throw Qwen3VLError.invalidConfiguration(file: Qwen3VLConfiguration.fileName, field: "vision_config.hidden_act",
+                                                    reason: "'\(configuration.vision.hiddenAct)' is not supported (only gelu_pytorch_tanh)")
+        }
         let checkpoint = try SafetensorsCheckpoint(directory: directory)
         let weights = try VisionWeights(checkpoint: checkpoint, configuration: configuration.vision)
         checkpoint.dropPages()

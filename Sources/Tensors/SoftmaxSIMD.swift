@@ -31,7 +31,10 @@ extension Kernels {
         let raw = UnsafeMutableRawPointer(x)
         let vectors = n / 8
         var maxV = SIMD8<Float>(repeating: -.infinity)
-        for v in 0..<vectors { maxV = pointwiseMax(maxV, raw.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)) }
+        for v in 0..<vectors {
+            let x8 = raw.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)
+            maxV.replace(with: x8, where: x8 .> maxV)   // (the generic pointwiseMax was not inlined)
+        }
         var maximum = maxV.max()
         for i in (vectors * 8)..<n where x[i] > maximum { maximum = x[i] }
         let m = SIMD8<Float>(repeating: maximum)

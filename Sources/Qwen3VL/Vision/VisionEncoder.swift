@@ -216,7 +216,8 @@ public final class VisionEncoder {
     /// Full (bidirectional) attention of one image's patches: strided views into the qkv rows, one head at a time
     /// per worker. The heads run concurrently with OpenBLAS held to one thread: with its threads on each
     /// (narrow) product instead, the long single-threaded softmax rows left them spinning, which cost about as
-    /// much CPU as the products themselves on a 2-core machine.
+    /// much CPU as the products themselves on a 2-core machine. (OpenBLAS's thread count is process-wide, so
+    /// nothing else should run matrix products while an image is being encoded.)
     private func attend(_ segment: Range<Int>, heads: Int, headDim hd: Int, scratch s: Scratch) {
         let workers = min(heads, BLAS.threadCount, s.scores.count)
         let len = segment.count, dv = configuration.hiddenSize
