@@ -10,19 +10,18 @@
 import Tokenization
 
 public enum NativePrompt {
-    /// The computer_use tool as the template's `tools` entry: PromptBuilder's schema, member order kept.
-    public static func tool() throws -> Tokenization.JSONValue {
-        do { return try Tokenization.JSONValue.parse(PromptBuilder.pythonJSON(PromptBuilder.tool)) } catch {
-            throw AgentError.configuration("the computer_use tool does not read back as JSON: \(error)")
-        }
-    }
-
     /// The whole prompt text for one turn, one image placeholder included.
     public static func render(_ request: PlanRequest, builder: PromptBuilder = PromptBuilder()) throws -> String {
         let messages: [Tokenization.ChatMessage] = [
             .system(PromptBuilder.instructions),
             .user([.image, .text(builder.userText(for: request))]),
         ]
-        return Qwen3VLChatTemplate().render(messages, tools: [try tool()], addGenerationPrompt: true)
+        // The tool read back from PromptBuilder's own JSON text, member order kept, as the template's JSON value.
+        let schema = PromptBuilder.pythonJSON(PromptBuilder.tool)
+        do {
+            return Qwen3VLChatTemplate().render(messages, tools: [try .parse(schema)], addGenerationPrompt: true)
+        } catch {
+            throw AgentError.configuration("the computer_use tool does not read back as JSON: \(error)")
+        }
     }
 }

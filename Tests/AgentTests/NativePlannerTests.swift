@@ -185,7 +185,7 @@ final class NativePlannerTests: XCTestCase {
         let tokenizer = try TinyModel.loadTokenizer()
         let template = Qwen3VLChatTemplate().render(
             [.system(PromptBuilder.instructions), .user([.image, .text(PromptBuilder().userText(for: r))])],
-            tools: [try Tokenization.JSONValue.parse(PromptBuilder.pythonJSON(PromptBuilder.tool))], addGenerationPrompt: true)
+            tools: [try .parse(PromptBuilder.pythonJSON(PromptBuilder.tool))], addGenerationPrompt: true)
         let ids = tokenizer.encode(template)
         let processed = try model.imageProcessor().process(try RGB8Buffer(try Image(pngData: r.screenshot.png)),
                                                            budget: try PixelBudget(minPixels: 9216, maxPixels: 25600))
@@ -264,22 +264,26 @@ final class NativePlannerTests: XCTestCase {
         let verification = AuditVerifier.verify(runDirectory: runDir)
         XCTAssertTrue(verification.isIntact, verification.problem?.description ?? "")
         XCTAssertEqual(verification.executions, 0)
-        let records = try String(contentsOf: runDir.appendingPathComponent(AuditLog.fileName), encoding: .utf8)
-            .split(separator: "\n").compactMap { try? Actions.JSONValue.parse(String($0)) }
-        XCTAssertFalse(records.contains { $0["type"] == .string("execution") })
-        XCTAssertEqual(records.filter { $0["type"] == .string("model_call") }.count, refusals)
-        let rejections = records.filter { $0["type"] == .string("proposal") && $0["data"]?["status"] == .string("rejected") }
-        XCTAssertEqual(rejections.count, refusals)
+        // The log read with Foundation: each line one record, {"type": …, "data": {…}}.
+        let records: [[String: Any]] = try String(contentsOf: runDir.appendingPathComponent(AuditLog.fileName), encoding: .utf8)
+            .split(separator: "\n").map { line in
+                try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            }
+        func of(_ type: String) -> [[String: Any]] { records.filter { $0["type"] as? String == type } }
+        func data(_ record: [String: Any]?) -> [String: Any] { record?["data"] as? [String: Any] ?? [:] }
+        XCTAssertTrue(of("execution").isEmpty)
+        XCTAssertEqual(of("model_call").count, refusals)
+        XCTAssertEqual(of("proposal").filter { data($0)["status"] as? String == "rejected" }.count, refusals)
         // The second turn's prompt (the exact template text, from the audit's blob) tells the model why.
-        let calls = records.filter { $0["type"] == .string("model_call") }
-        guard calls.count > 1, case .string(let promptBlob)? = calls[1]["data"]?["prompt_blob"] else {
+        let calls = of("model_call")
+        guard calls.count > 1, let promptBlob = data(calls[1])["prompt_blob"] as? String else {
             return XCTFail("no second model call with a prompt blob")
         }
         let prompt = try String(contentsOf: runDir.appendingPathComponent("blobs/sha256/\(promptBlob)"), encoding: .utf8)
         XCTAssertTrue(prompt.contains("Your previous reply was rejected and nothing was executed"), prompt)
         XCTAssertTrue(prompt.hasPrefix("<|im_start|>system\n") && prompt.hasSuffix("<|im_start|>assistant\n"))
-        let start = try XCTUnwrap(records.first { $0["type"] == .string("session_start") })
-        XCTAssertEqual(start["data"]?["model_id"], .string(result.model))
-        XCTAssertEqual(start["data"]?["weight_hash"], .string(try ModelFingerprint.sha256(directory: directory)))
+        let start = data(of("session_start").first)
+        XCTAssertEqual(start["model_id"] as? String, result.model)
+        XCTAssertEqual(start["weight_hash"] as? String, try ModelFingerprint.sha256(directory: directory))
     }
 }
