@@ -35,6 +35,8 @@ let package = Package(
         // Strict TOML schema reading (unknown keys rejected with their path) over TOMLKit, which only
         // this target imports; Policy and Sandbox read their files through it.
         .target(name: "StrictTOML", dependencies: ["TOMLKit"], exclude: readme),
+        // The one JSON value type: strict parser, compact / canonical (audit) / Python-style writers.
+        .target(name: "StrictJSON", exclude: readme),
 
         // Layer 2
         .target(name: "ModelFormats", dependencies: ["Tensors"], exclude: readme, swiftSettings: optimized),
@@ -44,9 +46,9 @@ let package = Package(
         // Layer 3
         .target(name: "Qwen3VL", dependencies: ["Tensors", "ModelFormats", "Tokenization", "Imaging"],
                 exclude: readme, swiftSettings: optimized),
-        .target(name: "Actions", exclude: readme),
+        .target(name: "Actions", dependencies: ["StrictJSON"], exclude: readme),
         // Crypto for the SHA-256 policy hash that decisions and audit records cite.
-        .target(name: "Policy", dependencies: ["Actions", "StrictTOML", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "Policy", dependencies: ["Actions", "StrictJSON", "StrictTOML", .product(name: "Crypto", package: "swift-crypto")],
                 exclude: readme),
         .target(name: "Audit", dependencies: [.product(name: "Crypto", package: "swift-crypto")], exclude: readme),
         // Sandbox definitions, bubblewrap launching, isolation checks, effect snapshots (files, processes).
@@ -55,7 +57,7 @@ let package = Package(
 
         // Layer 4
         .target(name: "Agent", dependencies: [
-            "Actions", "Policy", "Audit", "Desktop", "Imaging", "Qwen3VL", "Tokenization", "Sandbox",
+            "Actions", "Policy", "Audit", "Desktop", "Imaging", "Qwen3VL", "Tokenization", "Sandbox", "StrictJSON",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: readme),
@@ -63,7 +65,7 @@ let package = Package(
         // Layer 5
         .executableTarget(name: "understudy", dependencies: [
             "Agent", "Actions", "Policy", "Audit", "Desktop", "Imaging", "Qwen3VL", "Tokenization",
-            "ModelFormats", "Tensors", "Sandbox",
+            "ModelFormats", "Tensors", "Sandbox", "StrictJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -71,16 +73,17 @@ let package = Package(
         // Tests. Unit tests need no X server, network or weights; DesktopTests and AgentTests start Xvfb.
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "StrictTOMLTests", dependencies: ["StrictTOML"]),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "Tensors"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DesktopTests", dependencies: ["Desktop", "Imaging"]),
         .testTarget(name: "Qwen3VLTests", dependencies: ["Qwen3VL", "ModelFormats", "Tensors", "Tokenization", "Imaging"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ActionsTests", dependencies: ["Actions"]),
+        .testTarget(name: "ActionsTests", dependencies: ["Actions", "StrictJSON"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Actions"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Actions", "Policy", "Audit", "Desktop", "Imaging"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Actions", "Policy", "Audit", "Desktop", "Imaging", "StrictJSON"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"]),
     ],

@@ -9,6 +9,7 @@ import XCTest
 import Audit
 import Desktop
 import Policy
+import StrictJSON
 
 /// Counts what reaches the input driver: the proof that a denied action sent no event.
 final class CountingInput: InputDriver {
