@@ -40,7 +40,7 @@ let package = Package(
 
         // Layer 2
         .target(name: "ModelFormats", dependencies: ["Tensors"], exclude: readme, swiftSettings: optimized),
-        .target(name: "Tokenization", exclude: readme, swiftSettings: optimized),
+        .target(name: "Tokenization", dependencies: ["StrictJSON"], exclude: readme, swiftSettings: optimized),
         .target(name: "Desktop", dependencies: ["Imaging", "CX11", "CXdo"], exclude: readme),
 
         // Layer 3
@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "Tensors"]),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "StrictJSON"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DesktopTests", dependencies: ["Desktop", "Imaging"]),
         .testTarget(name: "Qwen3VLTests", dependencies: ["Qwen3VL", "ModelFormats", "Tensors", "Tokenization", "Imaging"],
                     resources: [.copy("Fixtures")]),
