@@ -50,7 +50,7 @@ let package = Package(
         // Crypto for the SHA-256 policy hash that decisions and audit records cite.
         .target(name: "Policy", dependencies: ["Actions", "StrictJSON", "StrictTOML", .product(name: "Crypto", package: "swift-crypto")],
                 exclude: readme),
-        .target(name: "Audit", dependencies: [.product(name: "Crypto", package: "swift-crypto")], exclude: readme),
+        .target(name: "Audit", dependencies: ["StrictJSON", .product(name: "Crypto", package: "swift-crypto")], exclude: readme),
         // Sandbox definitions, bubblewrap launching, isolation checks, effect snapshots (files, processes).
         .target(name: "Sandbox", dependencies: ["StrictTOML", .product(name: "Crypto", package: "swift-crypto")],
                 exclude: readme),
@@ -82,7 +82,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "StrictJSON"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Actions"]),
-        .testTarget(name: "AuditTests", dependencies: ["Audit"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "StrictJSON"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Actions", "Policy", "Audit", "Desktop", "Imaging", "StrictJSON"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"]),

@@ -104,8 +104,9 @@ private struct JSONParser {
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
-        case let b where b < 0x80: throw error("unexpected character '\(Unicode.Scalar(b))'")
-        default: throw error("unexpected byte 0x\(String(bytes[position], radix: 16, uppercase: true))")
+        // In bytes, not characters: the byte may be the start of a multi-byte character, or not UTF-8.
+        // (The audit log's tests pin this wording.)
+        default: throw error("unexpected byte 0x\(String(bytes[position], radix: 16))")
         }
     }
 

@@ -54,6 +54,13 @@ public enum JSONValue: Hashable, Sendable {
     /// parser accepts; the canonical writer refuses them.
     public static func double(_ value: Double) -> JSONValue { .number(value.description) }
 
+    /// An object from a dictionary, members sorted by key (by UTF-8 bytes, as the canonical writer
+    /// sorts them), so that even the stored-order writers give one spelling.
+    public static func object(_ members: [String: JSONValue]) -> JSONValue {
+        .object(members.map { (key: $0.key, value: $0.value) }
+            .sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) })
+    }
+
     /// The member named `key` of an object (the first, when a built value repeats it), or nil.
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
@@ -90,6 +97,12 @@ public enum JSONValue: Hashable, Sendable {
     public var objectValue: [JSONMember]? {
         if case .object(let o) = self { return o }
         return nil
+    }
+
+    /// An object's members by key (the first of a repeated key, which only a built value can have).
+    public var dictionaryValue: [String: JSONValue]? {
+        guard case .object(let o) = self else { return nil }
+        return Dictionary(o.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
     public var isNull: Bool {

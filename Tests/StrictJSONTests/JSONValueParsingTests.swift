@@ -77,6 +77,19 @@ final class JSONValueParsingTests: XCTestCase {
         }
     }
 
+    func testObjectsFromAndToDictionaries() throws {
+        let built = JSONValue.object(["é": .int(1), "b": .null, "a": .bool(true)])
+        XCTAssertEqual(built.serialized, #"{"a":true,"b":null,"é":1}"#, "members sorted by UTF-8 bytes")
+        XCTAssertEqual(try JSONValue.parse(#"{"z":1,"a":"x"}"#).dictionaryValue, ["z": .number("1"), "a": .string("x")])
+        XCTAssertNil(JSONValue.array([]).dictionaryValue)
+    }
+
+    func testUnexpectedBytesAreNamedInHex() {
+        XCTAssertThrowsError(try JSONValue.parse("[1, garbage]")) { error in
+            XCTAssertEqual(error as? JSONParseError, JSONParseError(offset: 4, message: "unexpected byte 0x67"))
+        }
+    }
+
     func testPrefixReportsBytesUsed() throws {
         let (value, used) = try JSONValue.parsePrefix(#"  {"a":"é"} trailing"#)
         XCTAssertEqual(value, .object([("a", .string("é"))]))
