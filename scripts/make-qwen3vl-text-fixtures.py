@@ -42,6 +42,25 @@ def special_ids(vocab):
                 vision_end=vocab - 4, image=vocab - 3, video=vocab - 2)
 
 
+def penalised_and_warped(model, x, gen):
+    """Reference outputs for the samplers: a greedy continuation under repetition_penalty 1.3, and the
+    next-token distribution after repetition penalty → temperature → top-k → top-p (transformers' processors)."""
+    from transformers.generation.logits_process import (LogitsProcessorList, RepetitionPenaltyLogitsProcessor,
+                                                        TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper)
+    with torch.no_grad():
+        seq = model.generate(input_ids=x, attention_mask=torch.ones_like(x), max_new_tokens=GREEDY_TOKENS,
+                             do_sample=False, repetition_penalty=1.3, eos_token_id=gen["eos_token_id"],
+                             pad_token_id=gen["pad_token_id"])
+        logits = model(input_ids=x).logits[:, -1, :]
+    procs = LogitsProcessorList([RepetitionPenaltyLogitsProcessor(1.3), TemperatureLogitsWarper(0.7),
+                                 TopKLogitsWarper(20), TopPLogitsWarper(0.8)])
+    probs = torch.softmax(procs(x, logits.clone()), dim=-1)[0]
+    keep = torch.nonzero(probs > 0).flatten().tolist()
+    return {"greedy_repetition_1_3": seq[0, x.shape[1]:].tolist(),
+            "sampling": {"repetition_penalty": 1.3, "temperature": 0.7, "top_k": 20, "top_p": 0.8,
+                         "support": keep, "probabilities": [float(probs[i]) for i in keep]}}
+
+
 def make(name, s, out_root):
     torch.manual_seed(s["seed"])
     ids = special_ids(s["vocab"])
@@ -118,7 +137,10 @@ def make(name, s, out_root):
                                  do_sample=False, eos_token_id=gen["eos_token_id"],
                                  pad_token_id=gen["pad_token_id"])
         cont = seq[0, n:].tolist()
-        cases.append({"ids": prompt, "logits": fname, "greedy": cont})
+        case = {"ids": prompt, "logits": fname, "greedy": cont}
+        if n == PROMPT_LENGTHS[-1]:
+            case.update(penalised_and_warped(model, x, gen))
+        cases.append(case)
         print(f"{name}: prompt {n} -> greedy {len(cont)} tokens, max|logit| {np.abs(logits).max():.3f}",
               file=sys.stderr)
 

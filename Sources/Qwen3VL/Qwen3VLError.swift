@@ -9,6 +9,9 @@ public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
     case tokenOutOfRange(token: Int, vocabularySize: Int)
     case contextFull(position: Int, tokens: Int, capacity: Int)
     case emptyPrompt
+    case imageTokenCountMismatch(imageTokens: Int, images: Int, imageTokenId: Int)
+    case contextTooLong(positions: Int, limit: Int)
+    case allPositionLogitsNotAllocated
     case visionNotSupported
     case tokenizerUnavailable(reason: String)
 
@@ -28,6 +31,12 @@ public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
             return "\(tokens) more tokens at position \(position) exceed the context of \(capacity) tokens allocated"
         case .emptyPrompt:
             return "the prompt has no tokens"
+        case let .imageTokenCountMismatch(imageTokens, images, imageTokenId):
+            return "the prompt has \(imageTokens) image token(s) (id \(imageTokenId)) but \(images) --image file(s) were given; each image token stands for one image"
+        case let .contextTooLong(positions, limit):
+            return "prompt plus generated tokens (\(positions)) exceed the model's max_position_embeddings (\(limit))"
+        case .allPositionLogitsNotAllocated:
+            return "this decoder was made without room for every position's logits (allPositionLogits: false)"
         case .visionNotSupported:
             return "vision not yet supported: this build of the engine is text-only (--image is accepted but cannot be used yet)"
         case let .tokenizerUnavailable(reason):

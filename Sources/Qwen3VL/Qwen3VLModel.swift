@@ -44,6 +44,26 @@ public final class Qwen3VLModel {
         return Set(configuration.text.eosTokenIds)
     }
 
+    /// Refuses a context longer than the model's `max_position_embeddings` before anything is allocated for it
+    /// (a mistyped `--max-tokens` must be an error, not an attempt to allocate terabytes of KV cache).
+    public func checkContext(_ positions: Int) throws {
+        let limit = configuration.text.maxPositionEmbeddings
+        guard positions >= 1, positions <= limit else {
+            throw Qwen3VLError.contextTooLong(positions: positions, limit: limit)
+        }
+    }
+
+    /// Checks a prompt against the images given with it: every `image_token_id` stands for one image (the
+    /// command-line contract), so the counts must agree; video placeholders need video support.
+    public func checkPrompt(_ tokens: [Int], imageCount: Int) throws {
+        let imageTokens = tokens.filter { $0 == configuration.imageTokenId }.count
+        guard imageTokens == imageCount else {
+            throw Qwen3VLError.imageTokenCountMismatch(imageTokens: imageTokens, images: imageCount,
+                                                       imageTokenId: configuration.imageTokenId)
+        }
+        if imageCount > 0 || tokens.contains(configuration.videoTokenId) { throw Qwen3VLError.visionNotSupported }
+    }
+
     /// A decoder with its own KV cache for `contextCapacity` positions.
     public func makeDecoder(contextCapacity: Int, batchCapacity: Int = 256, allPositionLogits: Bool = false) -> TextDecoder {
         TextDecoder(configuration: configuration.text, weights: weights, contextCapacity: contextCapacity,

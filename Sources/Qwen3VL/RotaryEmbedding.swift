@@ -31,10 +31,11 @@ public struct RotaryEmbedding: Sendable {
     public func fill(positions: PositionIDs, cos: UnsafeMutablePointer<Float>, sin: UnsafeMutablePointer<Float>) {
         let half = headDim / 2
         for i in 0..<positions.count {
-            let axes = [positions.t[i], positions.h[i], positions.w[i]]
+            let t = Float(positions.t[i]), h = Float(positions.h[i]), w = Float(positions.w[i])
             for j in 0..<half {
+                let axis = axisOfFrequency[j]
                 // freqs = inv_freq (fp32) @ position_ids (fp32): one fp32 product.
-                let angle = Float(axes[axisOfFrequency[j]]) * inverseFrequencies[j]
+                let angle = (axis == 0 ? t : axis == 1 ? h : w) * inverseFrequencies[j]
                 cos[i * half + j] = cosf(angle)
                 sin[i * half + j] = sinf(angle)
             }

@@ -68,47 +68,69 @@ public struct Sampler: TokenSampler {
     public mutating func sample(_ logits: UnsafeMutableBufferPointer<Float>, context: [Int], generated: [Int]) -> Int {
         let p = parameters
         guard let base = logits.baseAddress, logits.count > 0 else { return 0 }
-        let n = logits.count
+        applyPenalties(logits, context: context, generated: generated)
+        if p.isGreedy { return Kernels.argmax(base, n: logits.count) }
+        let (tokens, weights, sum) = warped(logits)
+        let u = random.nextUnitFloat() * sum
+        var acc: Float = 0
+        for (k, w) in weights.enumerated() {
+            acc += w
+            if u < acc { return tokens[k] }
+        }
+        return tokens[weights.count - 1]
+    }
+
+    /// The distribution `sample` draws from: (token, probability) pairs in descending probability, after
+    /// penalties, temperature, top-k and top-p. Greedy: the argmax with probability 1. Penalties modify `logits`.
+    public mutating func distribution(_ logits: UnsafeMutableBufferPointer<Float>, context: [Int],
+                                      generated: [Int]) -> [(token: Int, probability: Float)] {
+        guard let base = logits.baseAddress, logits.count > 0 else { return [] }
+        applyPenalties(logits, context: context, generated: generated)
+        if parameters.isGreedy { return [(Kernels.argmax(base, n: logits.count), 1)] }
+        let (tokens, weights, sum) = warped(logits)
+        return zip(tokens, weights).map { ($0, $1 / sum) }
+    }
+
+    private func applyPenalties(_ logits: UnsafeMutableBufferPointer<Float>, context: [Int], generated: [Int]) {
+        let p = parameters, n = logits.count
         if p.repetitionPenalty != 1 {
             // score = where(score < 0, score * penalty, score / penalty), once per distinct token.
             for t in Set(context) where t >= 0 && t < n {
-                base[t] = base[t] < 0 ? base[t] * p.repetitionPenalty : base[t] / p.repetitionPenalty
+                logits[t] = logits[t] < 0 ? logits[t] * p.repetitionPenalty : logits[t] / p.repetitionPenalty
             }
         }
         if p.presencePenalty != 0 {
-            for t in Set(generated) where t >= 0 && t < n { base[t] -= p.presencePenalty }
+            for t in Set(generated) where t >= 0 && t < n { logits[t] -= p.presencePenalty }
         }
-        if p.isGreedy { return Kernels.argmax(base, n: n) }
+    }
 
-        // Temperature, then candidates sorted by logit (descending; index breaks ties for determinism).
+    /// Temperature, top-k, top-p: the surviving tokens in descending order with unnormalised weights.
+    private mutating func warped(_ logits: UnsafeMutableBufferPointer<Float>) -> (tokens: [Int], weights: [Float], sum: Float) {
+        let p = parameters
+        // Candidates sorted by logit (descending; index breaks ties for determinism).
         candidates.removeAll(keepingCapacity: true)
-        for i in 0..<n { candidates.append((i, base[i] / p.temperature)) }
+        for i in 0..<logits.count { candidates.append((i, logits[i] / p.temperature)) }
         candidates.sort { $0.logit != $1.logit ? $0.logit > $1.logit : $0.index < $1.index }
         if p.topK > 0 && p.topK < candidates.count { candidates.removeLast(candidates.count - p.topK) }
 
         // Softmax over the survivors.
         let maximum = candidates[0].logit
-        var probabilities = candidates.map { expf($0.logit - maximum) }
-        var sum = probabilities.reduce(0, +)
+        var weights = candidates.map { expf($0.logit - maximum) }
+        var sum = weights.reduce(0, +)
         if p.topP < 1 {
-            // Keep the smallest prefix whose mass reaches top_p (at least one token).
+            // Keep the smallest prefix whose mass reaches top_p (at least one token); this is transformers'
+            // "remove tokens whose ascending cumulative probability ≤ 1 − top_p".
             var cumulative: Float = 0
             var keep = 0
-            for q in probabilities {
-                cumulative += q / sum
+            for w in weights {
+                cumulative += w / sum
                 keep += 1
                 if cumulative >= p.topP { break }
             }
-            probabilities.removeLast(probabilities.count - keep)
-            sum = probabilities.reduce(0, +)
+            weights.removeLast(weights.count - keep)
+            sum = weights.reduce(0, +)
         }
-        let u = random.nextUnitFloat() * sum
-        var acc: Float = 0
-        for (k, q) in probabilities.enumerated() {
-            acc += q
-            if u < acc { return candidates[k].index }
-        }
-        return candidates[probabilities.count - 1].index
+        return (candidates.prefix(weights.count).map(\.index), weights, sum)
     }
 }
 

@@ -57,6 +57,10 @@ public final class TextDecoder {
     /// Needs a decoder made with `allPositionLogits: true`.
     public func logitsForAllPositions(_ tokens: [Int]) throws -> [Float] {
         guard !tokens.isEmpty else { throw Qwen3VLError.emptyPrompt }
+        // A state without all-position logits can only give each chunk's last row: refuse before touching the cache.
+        guard state.logits.rows >= min(tokens.count, state.batchCapacity) else {
+            throw Qwen3VLError.allPositionLogitsNotAllocated
+        }
         try checkFits(tokens)
         let v = configuration.vocabSize
         let positions = PositionIDs.text(start: cache.length + ropeDelta, count: tokens.count)
@@ -65,14 +69,8 @@ public final class TextDecoder {
         var start = 0
         while start < tokens.count {
             let end = min(start + state.batchCapacity, tokens.count)
-            let all = state.logits.rows >= end - start
-            try forward(Array(tokens[start..<end]), positions: positions.slice(start..<end), allLogits: all, wantLogits: true)
-            if all {
-                out.append(contentsOf: UnsafeBufferPointer(start: state.logits.pointer, count: (end - start) * v))
-            } else {
-                // A state without all-position logits can only give the chunk's last row; refuse rather than lie.
-                throw Qwen3VLError.contextFull(position: cache.length, tokens: end - start, capacity: state.logits.rows)
-            }
+            try forward(Array(tokens[start..<end]), positions: positions.slice(start..<end), allLogits: true, wantLogits: true)
+            out.append(contentsOf: UnsafeBufferPointer(start: state.logits.pointer, count: (end - start) * v))
             start = end
         }
         return out
@@ -144,7 +142,7 @@ public final class TextDecoder {
         cache.length = P + T
 
         guard wantLogits else { return }
-        let V = c.vocabSize
+        // logits = RMSNorm(h) · lm_headᵀ, V = vocabulary size.
         if allLogits {
             Kernels.rmsNorm(s.x.pointer, rows: T, n: D, weight: weights.finalNorm.pointer, eps: eps, into: s.xn.pointer)
             linear(s.xn.pointer, rows: T, weights.lmHead, into: s.logits.pointer)         // [T, V]

@@ -51,7 +51,9 @@ extension BenchCommand {
         var json = false
 
         func validate() throws {
-            guard promptTokens >= 1, decodeTokens >= 1 else { throw ValidationError("token counts must be ≥ 1") }
+            guard (1...(1 << 24)).contains(promptTokens), (1...(1 << 24)).contains(decodeTokens) else {
+                throw ValidationError("token counts must be in 1...\(1 << 24)")
+            }
         }
 
         func run() async throws {
@@ -72,6 +74,7 @@ extension BenchCommand {
                 var rng = SplitMix64(seed: 1)
                 let span = max(1, min(c.vocabSize, 150_000))
                 let prompt = (0..<promptTokens).map { _ in Int(rng.next() % UInt64(span)) }
+                try loaded.checkContext(promptTokens + decodeTokens + 1)
                 let decoder = loaded.makeDecoder(contextCapacity: promptTokens + decodeTokens + 1,
                                                  batchCapacity: min(promptTokens, 512))
                 let t1 = now()

@@ -58,7 +58,7 @@ struct ModelInputOptions: ParsableArguments {
         }
     }
 
-    /// The prompt as token ids. Images are refused until the vision encoder lands.
+    /// The prompt as token ids. Images are refused until the vision encoder lands (before any loading).
     func tokens() throws -> [Int] {
         guard images.isEmpty else { throw Qwen3VLError.visionNotSupported }
         if let ids { return try Self.parseIds(ids) }
@@ -66,12 +66,8 @@ struct ModelInputOptions: ParsableArguments {
     }
 }
 
-/// Errors from the engine, printed as one clear line instead of a Swift dump.
-struct UserFacingError: Error, CustomStringConvertible {
-    let description: String
-    init(_ error: Error) { description = "\(error)" }
-}
-
+/// Runs `body`, printing an engine error as one clear `error: …` line on stderr (exit 1) instead of
+/// ArgumentParser's dump of the value; usage errors keep ArgumentParser's handling (exit 64).
 func withUserFacingErrors<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as ValidationError { throw e } catch let e as ExitCode { throw e } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
@@ -129,6 +125,8 @@ extension ModelCommand {
                 let model = try Qwen3VLModel(directory: input.model)
                 log(String(format: "loaded %@ in %.2f s", input.model, Date().timeIntervalSince(t0)))
                 let vocab = model.configuration.text.vocabSize
+                try model.checkPrompt(tokens, imageCount: input.images.count)
+                try model.checkContext(tokens.count)
                 let decoder = model.makeDecoder(contextCapacity: tokens.count, batchCapacity: min(tokens.count, 256),
                                                 allPositionLogits: allPositions)
                 let t1 = Date()
@@ -183,7 +181,7 @@ extension ModelCommand {
 
         func validate() throws {
             if greedy && temperature != nil { throw ValidationError("--greedy and --temperature exclude each other") }
-            guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be ≥ 0") }
+            guard maxTokens >= 0, maxTokens <= 1 << 24 else { throw ValidationError("--max-tokens must be in 0...\(1 << 24)") }
             do { try sampling.validate() } catch { throw ValidationError("\(error)") }
         }
 
@@ -206,11 +204,17 @@ extension ModelCommand {
                         log("note: \(error); printing token ids")
                     }
                 }
-                let decoder = model.makeDecoder(contextCapacity: tokens.count + maxTokens,
+                // "Up to N tokens": past the model's position limit the budget shrinks instead of failing.
+                try model.checkPrompt(tokens, imageCount: input.images.count)
+                try model.checkContext(tokens.count)
+                let limit = model.configuration.text.maxPositionEmbeddings
+                let budget = min(maxTokens, limit - tokens.count)
+                if budget < maxTokens { log("note: --max-tokens reduced to \(budget) by max_position_embeddings \(limit)") }
+                let decoder = model.makeDecoder(contextCapacity: tokens.count + budget,
                                                 batchCapacity: min(tokens.count, 256))
                 let generator = Generator(decoder: decoder, stopTokenIds: model.stopTokenIds)
                 var sampler = Sampler(sampling)
-                let result = try generator.generate(prompt: tokens, maxTokens: maxTokens, sampler: &sampler)
+                let result = try generator.generate(prompt: tokens, maxTokens: budget, sampler: &sampler)
                 if let tokenizer {
                     print(tokenizer.decode(result.tokens.filter { !model.stopTokenIds.contains($0) }))
                 } else {

@@ -50,9 +50,9 @@ final class BF16WeightsTests: XCTestCase {
             XCTAssertEqual(mapped.checkpointDTypes, ["BF16"])
             let cases = try TextParityTests.cases(try TextParityTests.fixtureDirectory(fixture))
             for c in cases.cases {
-                // Multi-row path (blocked widening + sgemm) via all-position logits, batch of 4 rows.
-                let a = try mapped.makeDecoder(contextCapacity: 64, batchCapacity: 4, allPositionLogits: true).logitsForAllPositions(c.ids)
-                let b = try widened.makeDecoder(contextCapacity: 64, batchCapacity: 4, allPositionLogits: true).logitsForAllPositions(c.ids)
+                // Multi-row path (blocked widening + sgemm) via all-position logits, chunks of 8 rows.
+                let a = try mapped.makeDecoder(contextCapacity: 64, batchCapacity: 8, allPositionLogits: true).logitsForAllPositions(c.ids)
+                let b = try widened.makeDecoder(contextCapacity: 64, batchCapacity: 8, allPositionLogits: true).logitsForAllPositions(c.ids)
                 let delta = zip(a, b).map { abs($0 - $1) }.max() ?? 1
                 XCTAssertLessThanOrEqual(delta, 1e-5 * cases.max_abs_logit, "\(fixture) prompt \(c.ids.count)")
                 // Single-row path (bf16 gemv) via greedy generation.

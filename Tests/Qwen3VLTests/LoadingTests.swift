@@ -76,5 +76,13 @@ final class LoadingTests: XCTestCase {
         XCTAssertThrowsError(try decoder.prefill([-1])) { XCTAssertEqual($0 as? Qwen3VLError, .tokenOutOfRange(token: -1, vocabularySize: 512)) }
         XCTAssertThrowsError(try decoder.prefill([1, 2, 3, 4, 5])) { XCTAssertEqual($0 as? Qwen3VLError, .contextFull(position: 0, tokens: 5, capacity: 4)) }
         XCTAssertThrowsError(try decoder.prefill([])) { XCTAssertEqual($0 as? Qwen3VLError, .emptyPrompt) }
+        XCTAssertThrowsError(try decoder.logitsForAllPositions([1, 2])) { XCTAssertEqual($0 as? Qwen3VLError, .allPositionLogitsNotAllocated) }
+        XCTAssertEqual(decoder.cache.length, 0, "refused calls leave the cache untouched")
+        XCTAssertThrowsError(try model.checkPrompt([1, 509, 2], imageCount: 0)) {
+            XCTAssertEqual($0 as? Qwen3VLError, .imageTokenCountMismatch(imageTokens: 1, images: 0, imageTokenId: 509))
+        }
+        XCTAssertThrowsError(try model.checkPrompt([1, 509], imageCount: 1)) { XCTAssertEqual($0 as? Qwen3VLError, .visionNotSupported) }
+        XCTAssertNoThrow(try model.checkPrompt([1, 2], imageCount: 0))
+        XCTAssertThrowsError(try model.checkContext(5000)) { XCTAssertEqual($0 as? Qwen3VLError, .contextTooLong(positions: 5000, limit: 4096)) }
     }
 }

@@ -15,10 +15,20 @@ final class TextParityTests: XCTestCase {
     static let relativeTolerance: Float = 1e-4
 
     struct Cases: Decodable {
+        struct Sampling: Decodable {
+            let repetition_penalty: Float
+            let temperature: Float
+            let top_k: Int
+            let top_p: Float
+            let support: [Int]
+            let probabilities: [Float]
+        }
         struct Case: Decodable {
             let ids: [Int]
             let logits: String
             let greedy: [Int]
+            let greedy_repetition_1_3: [Int]?
+            let sampling: Sampling?
         }
         let max_abs_logit: Float
         let eos_token_id: [Int]
@@ -121,5 +131,38 @@ final class TextParityTests: XCTestCase {
         let expected = try NPYFile.read(path: source + "/" + c.logits).values
         let delta = zip(got, expected.suffix(got.count)).map { abs($0 - $1) }.max() ?? 1
         XCTAssertLessThanOrEqual(delta, Self.relativeTolerance * cases.max_abs_logit)
+    }
+
+    func testRepetitionPenaltyGreedyMatchesTransformers() throws {
+        for name in Self.fixtureNames {
+            let directory = try Self.fixtureDirectory(name)
+            let model = try Qwen3VLModel(directory: directory)
+            let generator = Generator(decoder: model.makeDecoder(contextCapacity: 64), stopTokenIds: model.stopTokenIds)
+            for c in try Self.cases(directory).cases {
+                guard let expected = c.greedy_repetition_1_3 else { continue }
+                var sampler = Sampler(SamplingParameters(repetitionPenalty: 1.3))
+                XCTAssertEqual(try generator.generate(prompt: c.ids, maxTokens: 20, sampler: &sampler).tokens, expected, name)
+            }
+        }
+    }
+
+    func testSamplingDistributionMatchesTransformersProcessors() throws {
+        for name in Self.fixtureNames {
+            let directory = try Self.fixtureDirectory(name)
+            let model = try Qwen3VLModel(directory: directory)
+            for c in try Self.cases(directory).cases {
+                guard let s = c.sampling else { continue }
+                let decoder = model.makeDecoder(contextCapacity: 64)
+                let logits = try decoder.prefill(c.ids)
+                var sampler = Sampler(SamplingParameters(temperature: s.temperature, topK: s.top_k, topP: s.top_p,
+                                                         repetitionPenalty: s.repetition_penalty))
+                let got = sampler.distribution(logits, context: c.ids, generated: [])
+                XCTAssertEqual(got.map(\.token).sorted(), s.support.sorted(), name)
+                let expected = Dictionary(uniqueKeysWithValues: zip(s.support, s.probabilities))
+                for (token, probability) in got {
+                    XCTAssertEqual(probability, expected[token] ?? -1, accuracy: 1e-5, "\(name) token \(token)")
+                }
+            }
+        }
     }
 }

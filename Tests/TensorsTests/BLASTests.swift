@@ -90,7 +90,8 @@ final class BF16LinearTests: XCTestCase {
     func testBlockedGemmOnBF16WeightsMatchesNaive() throws {
         // Scratch for 3 rows of 40 forces several blocks writing strided column ranges of y.
         try check(m: 6, n: 11, k: 40, scratchCount: 120, accumulate: false)
-        try check(m: 4, n: 9, k: 16, scratchCount: 1000, accumulate: true)
+        try check(m: 7, n: 9, k: 16, scratchCount: 1000, accumulate: true)
+        try check(m: 4, n: 9, k: 16, scratchCount: 1000, accumulate: true)   // few rows: gemv per row
         try check(m: 3, n: 5, k: 8, scratchCount: 0, accumulate: false)      // no scratch: row-by-row gemv
     }
 
