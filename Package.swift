@@ -6,6 +6,8 @@ import PackageDescription
 // Numeric code is unusable unoptimized (per-element loops run 20-100x slower at -Onone), so these
 // targets are optimized in every configuration; tests still see them through @testable import.
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
+// Each target folder has a README.md saying what it owns; it is documentation, not a resource.
+let readme = ["README.md"]
 
 let package = Package(
     name: "Understudy",
@@ -28,53 +30,62 @@ let package = Package(
         .target(name: "CPNG", path: "Sources/CPNG", linkerSettings: [.linkedLibrary("png")]),
 
         // Layer 1
-        .target(name: "Imaging", dependencies: ["CPNG"], swiftSettings: optimized),
-        .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: optimized),
+        .target(name: "Imaging", dependencies: ["CPNG"], exclude: readme, swiftSettings: optimized),
+        .target(name: "Tensors", dependencies: ["COpenBLAS"], exclude: readme, swiftSettings: optimized),
+        // Strict TOML schema reading (unknown keys rejected with their path) over TOMLKit, which only
+        // this target imports; Policy and Sandbox read their files through it.
+        .target(name: "StrictTOML", dependencies: ["TOMLKit"], exclude: readme),
+        // The one JSON value type: strict parser, compact / canonical (audit) / Python-style writers.
+        .target(name: "StrictJSON", exclude: readme),
 
         // Layer 2
-        .target(name: "ModelFormats", dependencies: ["Tensors"], swiftSettings: optimized),
-        .target(name: "Tokenization", swiftSettings: optimized),
-        .target(name: "Desktop", dependencies: ["Imaging", "CX11", "CXdo"]),
+        .target(name: "ModelFormats", dependencies: ["Tensors"], exclude: readme, swiftSettings: optimized),
+        .target(name: "Tokenization", dependencies: ["StrictJSON"], exclude: readme, swiftSettings: optimized),
+        .target(name: "Desktop", dependencies: ["Imaging", "CX11", "CXdo"], exclude: readme),
 
         // Layer 3
         .target(name: "Qwen3VL", dependencies: ["Tensors", "ModelFormats", "Tokenization", "Imaging"],
-                swiftSettings: optimized),
-        .target(name: "Actions"),
+                exclude: readme, swiftSettings: optimized),
+        .target(name: "Actions", dependencies: ["StrictJSON"], exclude: readme),
         // Crypto for the SHA-256 policy hash that decisions and audit records cite.
-        .target(name: "Policy", dependencies: ["Actions", "TOMLKit", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Audit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Policy", dependencies: ["Actions", "StrictJSON", "StrictTOML", .product(name: "Crypto", package: "swift-crypto")],
+                exclude: readme),
+        .target(name: "Audit", dependencies: ["StrictJSON", .product(name: "Crypto", package: "swift-crypto")], exclude: readme),
         // Sandbox definitions, bubblewrap launching, isolation checks, effect snapshots (files, processes).
-        .target(name: "Sandbox", dependencies: ["TOMLKit", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Sandbox", dependencies: ["StrictTOML", .product(name: "Crypto", package: "swift-crypto")],
+                exclude: readme),
 
         // Layer 4
         .target(name: "Agent", dependencies: [
-            "Actions", "Policy", "Audit", "Desktop", "Imaging", "Qwen3VL", "Tokenization", "Sandbox",
+            "Actions", "Policy", "Audit", "Desktop", "Imaging", "Qwen3VL", "Tokenization", "Sandbox", "StrictJSON",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], exclude: readme),
 
         // Layer 5
         .executableTarget(name: "understudy", dependencies: [
             "Agent", "Actions", "Policy", "Audit", "Desktop", "Imaging", "Qwen3VL", "Tokenization",
-            "ModelFormats", "Tensors", "Sandbox",
+            "ModelFormats", "Tensors", "Sandbox", "StrictJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Tests. Unit tests need no X server, network or weights; DesktopTests and AgentTests start Xvfb.
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "StrictTOMLTests", dependencies: ["StrictTOML"]),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "Tensors"]),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "StrictJSON"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DesktopTests", dependencies: ["Desktop", "Imaging"]),
         .testTarget(name: "Qwen3VLTests", dependencies: ["Qwen3VL", "ModelFormats", "Tensors", "Tokenization", "Imaging"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ActionsTests", dependencies: ["Actions"]),
+        .testTarget(name: "ActionsTests", dependencies: ["Actions", "StrictJSON"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Actions"]),
-        .testTarget(name: "AuditTests", dependencies: ["Audit"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "StrictJSON"]),
         // Fixtures/ (the tiny model's tokenizer) is read through #filePath next to the vision fixtures, not bundled.
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Actions", "Policy", "Audit", "Desktop", "Imaging", "Tokenization",
-                                                       "Qwen3VL"],
+                                                      "StrictJSON", "Qwen3VL"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"]),

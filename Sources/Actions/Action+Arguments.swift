@@ -6,6 +6,8 @@
 // Coordinates stay in the grid space the model used; range checks happen when they are mapped
 // (`GridMapping`), where the limits are known.
 
+import StrictJSON
+
 extension Action {
     /// Parameters of the schema, per action: (required, optional).
     static let parameters: [ActionKind: (required: [String], optional: [String])] = [

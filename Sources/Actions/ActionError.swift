@@ -1,5 +1,8 @@
 /// Why a proposed action was rejected before it could be executed. Every case says what was wrong in
 /// words that can be shown to the model on its next turn.
+
+import StrictJSON
+
 public enum ActionError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidJSON(JSONParseError)
     case notAnObject(found: String)

@@ -1,4 +1,5 @@
 import Actions
+import StrictJSON
 
 /// Everything that can go wrong in the agent: rejected model output, planner failures, the loop's
 /// collaborators. Rejections of model output (`isRejection`) are explained to the model on its next

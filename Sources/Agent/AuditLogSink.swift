@@ -4,6 +4,7 @@
 
 import Audit
 import Foundation
+import StrictJSON
 
 public final class AuditLogSink: AuditSink {
     public let log: AuditLog
@@ -23,7 +24,7 @@ public final class AuditLogSink: AuditSink {
     public func storeBlob(_ bytes: [UInt8]) throws -> String { try log.putBlob(Data(bytes)) }
 
     public func record(_ event: AuditEvent) throws {
-        func step(_ n: Int) -> AuditValue { .int(Int64(n)) }
+        func step(_ n: Int) -> JSONValue { .int(Int64(n)) }
         var record: AuditRecord
         switch event {
         case .sessionStart(let task, let model, let policyHash, let maxSteps):

@@ -10,6 +10,7 @@ import Actions
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import StrictJSON
 #endif
 
 public struct OpenAIPlanner: Planner {

@@ -8,6 +8,7 @@
 // prompt (OpenAI-compatible servers, the native engine) reads exactly like one rendered with `tools=`.
 
 import Actions
+import StrictJSON
 
 /// A chat message in the order the chat template renders it.
 public struct ChatMessage: Equatable, Sendable {
@@ -146,16 +147,7 @@ public struct PromptBuilder: Sendable {
     }
 
     /// JSON as Python's `json.dumps` writes it by default (", " and ": " separators, non-ASCII kept),
-    /// which is how the chat template's `tojson` renders the tool.
-    public static func pythonJSON(_ value: JSONValue) -> String {
-        switch value {
-        case .array(let items):
-            return "[" + items.map(pythonJSON).joined(separator: ", ") + "]"
-        case .object(let members):
-            return "{" + members.map { JSONValue.string($0.key).serialized + ": " + pythonJSON($0.value) }
-                .joined(separator: ", ") + "}"
-        default:
-            return value.serialized
-        }
-    }
+    /// which is how the chat template's `tojson` renders the tool: StrictJSON's `pythonJSON`, the writer
+    /// Tokenization's chat template uses.
+    public static func pythonJSON(_ value: JSONValue) -> String { value.pythonJSON }
 }

@@ -7,6 +7,7 @@
 
 import Actions
 import Foundation
+import StrictJSON
 
 public actor ReplayPlanner: Planner {
     public nonisolated let identity: String

@@ -13,6 +13,7 @@ import Actions
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import StrictJSON
 #endif
 
 public final class SocketApprover: Approver, @unchecked Sendable {

@@ -14,6 +14,7 @@
 
 import Actions
 import Foundation
+import StrictJSON
 
 /// One parsed model reply: what the model said before its call, and the call as a typed action
 /// (coordinates still on the 0–1000 grid).

@@ -2,6 +2,7 @@
 // Shared by `AuditLog.open` (recovery) and `AuditVerifier`.
 
 import Foundation
+import StrictJSON
 
 /// A record as it sits in the file: one line of `{"data":{…},"prev":"…","seq":N,"time":"…","type":"…"}`.
 struct FramedRecord {
@@ -10,7 +11,7 @@ struct FramedRecord {
     let prev: String
     let time: String
     let type: AuditRecordType
-    let data: [String: AuditValue]
+    let data: [String: JSONValue]
     /// SHA-256 of the line's bytes (without the newline): the next record's `prev`.
     let hash: String
 }
@@ -49,21 +50,21 @@ enum AuditFraming {
     static func frame(_ line: AuditLine) -> Result<FramedRecord, FramingProblem> {
         guard line.bytes.count <= maxLineBytes else { return .fail("line longer than \(maxLineBytes) bytes") }
         let bytes = Array(line.bytes)
-        let value: AuditValue
-        do { value = try AuditValue.parse(bytes) } catch { return .fail("not JSON: \(error)") }
-        guard case .object(let members) = value else { return .fail("not a JSON object") }
+        let value: JSONValue
+        do { value = try AuditJSON.parse(bytes) } catch { return .fail("not JSON: \(error)") }
+        guard let members = value.dictionaryValue else { return .fail("not a JSON object") }
         guard Set(members.keys) == fields else {
             return .fail("fields \(members.keys.sorted()) are not exactly \(fields.sorted())")
         }
-        guard let seq = members["seq"]?.intValue, seq >= 0 else { return .fail("seq is not a non-negative integer") }
+        guard let seq = members["seq"]?.int64Value, seq >= 0 else { return .fail("seq is not a non-negative integer") }
         guard let prev = members["prev"]?.stringValue, AuditDigest.isHex64(prev) else {
             return .fail("prev is not a SHA-256 hex string")
         }
         guard let time = members["time"]?.stringValue else { return .fail("time is not a string") }
         guard let typeName = members["type"]?.stringValue else { return .fail("type is not a string") }
         guard let type = AuditRecordType(rawValue: typeName) else { return .fail("unknown record type \(typeName)") }
-        guard let data = members["data"]?.objectValue else { return .fail("data is not an object") }
-        guard let canonical = try? value.canonicalJSON(), Array(canonical.utf8) == bytes else {
+        guard let data = members["data"]?.dictionaryValue else { return .fail("data is not an object") }
+        guard let canonical = try? AuditJSON.encode(value), Array(canonical.utf8) == bytes else {
             return .fail("not in canonical form (re-serialization differs)")
         }
         return .success(FramedRecord(line: line.number, seq: seq, prev: prev, time: time, type: type, data: data,

@@ -3,6 +3,7 @@
 // anywhere earlier is never repaired: `open` throws `AuditError.damaged` and `verify` names the line.
 
 import Foundation
+import StrictJSON
 
 public struct AuditRecovery: Equatable {
     /// Bytes cut from the end of the file (0 when the log just stopped without session_end).
@@ -63,7 +64,7 @@ extension AuditLog {
         let last = records[records.count - 1]
         let log = AuditLog(runDirectory: runDir, storage: storage, key: signingKey, nextSeq: last.seq + 1,
                            head: last.hash, started: true, checkpointInterval: checkpointInterval, now: now)
-        var data: [String: AuditValue] = [
+        var data: [String: JSONValue] = [
             "dropped_bytes": .int(Int64(dropped.count)), "last_good_seq": .int(last.seq),
             "reason": .string(dropped.isEmpty ? "reopened after an unclean stop; nothing torn"
                                               : "torn final record cut off"),

@@ -8,6 +8,7 @@
 // Appends are serialized by a lock, so seq and prev stay consistent if several tasks log.
 
 import Foundation
+import StrictJSON
 
 public final class AuditLog {
     public static let fileName = "audit.jsonl"
@@ -100,11 +101,11 @@ public final class AuditLog {
             data["public_key"] = .string(key.publicKeyBase64)
             data["signature_scheme"] = .string("ed25519")
         }
-        let framed: AuditValue = .object([
+        let framed: JSONValue = .object([
             "data": .object(data), "prev": .string(head), "seq": .int(nextSeq),
             "time": .string(AuditLog.timestamp(now())), "type": .string(record.type.rawValue),
         ])
-        let line = Array(try framed.canonicalJSON().utf8)
+        let line = Array(try AuditJSON.encode(framed).utf8)
         do {
             try storage.append(line + [0x0A])
             if record.type.isDurable { try storage.sync() }

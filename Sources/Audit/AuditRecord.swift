@@ -2,6 +2,7 @@
 // the on-disk schema of every type and the fields that `audit verify` relies on.
 
 import Foundation
+import StrictJSON
 
 public enum AuditRecordType: String, CaseIterable, Sendable {
     case sessionStart = "session_start"
@@ -41,9 +42,9 @@ public struct AuditRecord: Equatable, Sendable {
     public var type: AuditRecordType
     /// Type-specific fields. Keys ending in `_blob` hold the SHA-256 hex of a blob in `blobs/sha256/`;
     /// `verify` checks that each exists and hashes to its name.
-    public var data: [String: AuditValue]
+    public var data: [String: JSONValue]
 
-    public init(type: AuditRecordType, data: [String: AuditValue] = [:]) {
+    public init(type: AuditRecordType, data: [String: JSONValue] = [:]) {
         self.type = type
         self.data = data
     }
@@ -54,7 +55,7 @@ public struct AuditRecord: Equatable, Sendable {
 extension AuditRecord {
     public static func sessionStart(policyHash: String, modelID: String, weightHash: String, sandboxHash: String,
                                     versions: [String: String], maxSteps: Int? = nil,
-                                    extra: [String: AuditValue] = [:]) -> AuditRecord {
+                                    extra: [String: JSONValue] = [:]) -> AuditRecord {
         var data = extra
         data["policy_hash"] = .string(policyHash)
         data["model_id"] = .string(modelID)
@@ -86,7 +87,7 @@ extension AuditRecord {
 
     public static func decision(actionDigest: String, effect: AuditDecisionEffect, ruleIDs: [String], reason: String,
                                 policyHash: String, screenshotBlob: String?) -> AuditRecord {
-        var data: [String: AuditValue] = [
+        var data: [String: JSONValue] = [
             "action_digest": .string(actionDigest), "effect": .string(effect.rawValue),
             "rule_ids": .array(ruleIDs.map { .string($0) }), "reason": .string(reason),
             "policy_hash": .string(policyHash),
@@ -98,7 +99,7 @@ extension AuditRecord {
     /// An operator's answer to an `ask` decision, bound to the action digest and the screenshot they saw.
     public static func approval(approver: String, approved: Bool, actionDigest: String,
                                 screenshotBlob: String?) -> AuditRecord {
-        var data: [String: AuditValue] = [
+        var data: [String: JSONValue] = [
             "approver": .string(approver), "approved": .bool(approved), "action_digest": .string(actionDigest),
         ]
         if let screenshotBlob { data["screenshot_blob"] = .string(screenshotBlob) }

@@ -11,6 +11,7 @@
 
 import Crypto
 import Foundation
+import StrictJSON
 
 public struct AuditProblem: Equatable, CustomStringConvertible {
     public let line: Int
@@ -120,9 +121,9 @@ public enum AuditVerifier {
                 report.publicKey = keyText
                 guard let hash = r.data["policy_hash"]?.stringValue else { return problem("session_start has no policy_hash") }
                 policyHash = hash
-                maxSteps = r.data["max_steps"]?.intValue
+                maxSteps = r.data["max_steps"]?.int64Value
             case .checkpoint:
-                guard let covers = r.data["covers_seq"]?.intValue, let head = r.data["head"]?.stringValue,
+                guard let covers = r.data["covers_seq"]?.int64Value, let head = r.data["head"]?.stringValue,
                       let sigText = r.data["signature"]?.stringValue, let signature = Data(base64Encoded: sigText)
                 else { return problem("checkpoint lacks covers_seq, head or signature") }
                 guard let previous, covers == previous.seq, head == previous.hash else {

@@ -6,6 +6,7 @@
 import Actions
 import Crypto
 import Foundation
+import StrictJSON
 
 extension Policy {
     /// The canonical JSON text (see the top of this file).

@@ -23,7 +23,7 @@
 
 import Actions
 import Foundation
-import TOMLKit
+import StrictTOML
 
 extension Policy {
     /// Reads a policy file. Errors name the file.
@@ -38,7 +38,11 @@ extension Policy {
     }
 
     public init(toml text: String) throws {
-        var root = TOMLReader(try TOMLReader.parse(text), path: "")
+        self = try PolicyError.mappingSchemaErrors { try Policy.parse(text) }
+    }
+
+    private static func parse(_ text: String) throws -> Policy {
+        var root = try TOMLReader(parsing: text)
         let name = try root.requiredString("policy")
         let description = try root.string("description") ?? ""
         var budgets = Budgets()
@@ -62,7 +66,7 @@ extension Policy {
             rules.append(rule)
         }
         try root.finish()
-        self.init(name: name, description: description, budgets: budgets, rules: rules)
+        return Policy(name: name, description: description, budgets: budgets, rules: rules)
     }
 
     static func parseRule(_ r: inout TOMLReader) throws -> Rule {
@@ -149,8 +153,8 @@ extension Policy {
         c.instance = try t.strings("instance")
         c.title = try t.string("title").map { try Pattern($0, path: t.child("title")) }
         if allowRegion {
-            if let v = t.value("region") {
-                if let s = v.string {
+            if t.has("region") {
+                if let s = t.stringIfString("region") {
                     guard s == "client-area" else {
                         throw PolicyError.invalidValue(path: t.child("region"), reason: "\"\(s)\" is not client-area or [x, y, w, h]")
                     }

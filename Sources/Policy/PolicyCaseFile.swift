@@ -15,6 +15,7 @@
 
 import Actions
 import Foundation
+import StrictTOML
 
 public struct PolicyCase: Sendable {
     public var name: String
@@ -35,14 +36,18 @@ public struct PolicyCaseFile: Sendable {
     }
 
     public init(toml text: String) throws {
-        var root = TOMLReader(try TOMLReader.parse(text), path: "")
+        cases = try PolicyError.mappingSchemaErrors { try PolicyCaseFile.parseCases(text) }
+    }
+
+    private static func parseCases(_ text: String) throws -> [PolicyCase] {
+        var root = try TOMLReader(parsing: text)
         var defaults = PolicyContext()
         if var d = try root.table("defaults") {
             try defaults.read(from: &d)
             try d.finish()
         }
         var names: Set<String> = []
-        cases = []
+        var cases: [PolicyCase] = []
         for var c in try root.tables("case") {
             let name = try c.requiredString("name")
             guard names.insert(name).inserted else { throw PolicyError.invalidValue(path: c.child("name"), reason: "case \"\(name)\" appears twice") }
@@ -63,6 +68,7 @@ public struct PolicyCaseFile: Sendable {
                                     expect: expect, rule: rule))
         }
         try root.finish()
+        return cases
     }
 }
 

@@ -13,7 +13,7 @@
 
 import Actions
 import Foundation
-import TOMLKit
+import StrictTOML
 
 public struct PolicyContext: Equatable, Sendable {
     public var screenWidth: Int?
@@ -41,9 +41,9 @@ public struct PolicyContext: Equatable, Sendable {
             screenWidth = Int(s[0]); screenHeight = Int(s[1])
         }
         if let p = try t.numbers("pointer", count: 2) { pointer = Point(x: p[0], y: p[1]) }
-        if let v = t.value("window") { window = try PolicyContext.window(v, path: t.child("window")) }
-        if let v = t.value("focused") {
-            if v.string == "window" { focused = .sameAsWindow } else { focused = .window(try PolicyContext.window(v, path: t.child("focused"))) }
+        if t.has("window") { window = try PolicyContext.window("window", in: &t) }
+        if t.has("focused") {
+            if t.stringIfString("focused") == "window" { focused = .sameAsWindow } else { focused = .window(try PolicyContext.window("focused", in: &t)) }
         }
         if var b = try t.table("budget") {
             budget.steps = try b.int("steps") ?? budget.steps
@@ -69,12 +69,10 @@ public struct PolicyContext: Equatable, Sendable {
         }
     }
 
-    static func window(_ v: TOMLValueConvertible, path: String) throws -> WindowFacts? {
-        if v.string == "none" { return nil }
-        guard let table = v.table else {
-            throw PolicyError.wrongType(path: path, expected: "a table or \"none\"", found: TOMLReader.typeName(v))
-        }
-        var t = TOMLReader(table, path: path)
+    /// The window facts at `key` of `parent` (present): a table, or "none" for no window.
+    static func window(_ key: String, in parent: inout TOMLReader) throws -> WindowFacts? {
+        if parent.stringIfString(key) == "none" { return nil }
+        guard var t = try parent.table(key, expected: "a table or \"none\"") else { return nil }
         var w = WindowFacts()
         w.id = UInt64(try t.int("id") ?? 0)
         w.windowClass = try t.string("class") ?? ""
@@ -91,10 +89,13 @@ public struct PolicyContext: Equatable, Sendable {
 
     /// Parses a context file (top-level keys as above).
     public init(toml text: String) throws {
-        self.init()
-        var t = TOMLReader(try TOMLReader.parse(text), path: "")
-        try read(from: &t)
-        try t.finish()
+        self = try PolicyError.mappingSchemaErrors {
+            var context = PolicyContext()
+            var t = try TOMLReader(parsing: text)
+            try context.read(from: &t)
+            try t.finish()
+            return context
+        }
     }
 
     /// The request for `action` in this context.

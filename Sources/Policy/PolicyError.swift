@@ -2,6 +2,7 @@
 // syntax errors, a key path (`rule[2].target.titel`) for everything the schema rejects.
 
 import Foundation
+import StrictTOML
 
 public enum PolicyError: Error, Equatable, CustomStringConvertible {
     /// The TOML itself does not parse. Line and column are 1-based, as TOMLKit reports them.
@@ -29,5 +30,23 @@ public enum PolicyError: Error, Equatable, CustomStringConvertible {
         case .unreadable(let file, let reason): return "cannot read \(file): \(reason)"
         case .inFile(let file, let error): return "\(file): \(error)"
         }
+    }
+}
+
+extension PolicyError {
+    /// The same place in Policy's words (the file, when there is one, is added by `inFile`).
+    init(_ error: TOMLSchemaError) {
+        switch error {
+        case .syntax(_, let line, let column, let message): self = .syntax(line: line, column: column, message: message)
+        case .wrongType(let path, let expected, let found): self = .wrongType(path: path, expected: expected, found: found)
+        case .invalidValue(let path, let reason): self = .invalidValue(path: path, reason: reason)
+        case .unknownKey(let path, let suggestion): self = .unknownKey(path: path, suggestion: suggestion)
+        case .missingKey(let path): self = .missingKey(path: path)
+        }
+    }
+
+    /// Runs a schema reader, turning StrictTOML's errors into PolicyError; Policy's own pass through.
+    static func mappingSchemaErrors<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as TOMLSchemaError { throw PolicyError(error) }
     }
 }

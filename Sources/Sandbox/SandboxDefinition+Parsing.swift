@@ -3,7 +3,7 @@
 // once so the launcher can trust them.
 
 import Foundation
-import TOMLKit
+import StrictTOML
 
 extension SandboxDefinition {
     /// Reads and validates a definition file. A relative `home.seed` is resolved against the file's folder.
@@ -21,7 +21,15 @@ extension SandboxDefinition {
 
     /// Decodes a definition from TOML text; `baseDirectory` resolves a relative seed folder.
     public init(toml text: String, baseDirectory: String, file: String = "<definition>") throws {
-        var root = TOMLReader(try TOMLReader.parse(text, file: file), path: "")
+        do {
+            self = try Self.parse(text, baseDirectory: baseDirectory, file: file)
+        } catch let error as TOMLSchemaError {
+            throw SandboxError(error, file: file)
+        }
+    }
+
+    private static func parse(_ text: String, baseDirectory: String, file: String) throws -> SandboxDefinition {
+        var root = try TOMLReader(parsing: text, file: file)
         let name = try root.requiredString("name")
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw SandboxError.invalidValue(path: "name", reason: "use letters, digits, - and _ only")
@@ -47,8 +55,8 @@ extension SandboxDefinition {
         let checkpoint = try Self.parseCheckpoint(try root.table("checkpoint"))
         try root.finish()
 
-        self.init(name: name, description: description, app: app, screen: screen, home: home,
-                  isolation: isolation, undoChord: undoChord, checkpoint: checkpoint, sourceFile: nil)
+        return SandboxDefinition(name: name, description: description, app: app, screen: screen, home: home,
+                                 isolation: isolation, undoChord: undoChord, checkpoint: checkpoint, sourceFile: nil)
     }
 
     private static func parseApp(_ r: inout TOMLReader) throws -> App {

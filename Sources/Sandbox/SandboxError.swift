@@ -2,6 +2,7 @@
 // a file, an argv) so the message can be shown to an operator as it is.
 
 import Foundation
+import StrictTOML
 
 public enum SandboxError: Error, Equatable, Sendable, CustomStringConvertible {
     // Definitions
@@ -48,6 +49,20 @@ public enum SandboxError: Error, Equatable, Sendable, CustomStringConvertible {
         case .isolationViolated(let failed): return "isolation check failed: \(failed.joined(separator: "; "))"
         case .probeSetupFailed(let r): return "isolation probe could not be set up: \(r)"
         case .restoreFailed(let c, let r): return "restoring checkpoint \(c) failed: \(r)"
+        }
+    }
+}
+
+extension SandboxError {
+    /// The same place in Sandbox's words; `file` names the definition in syntax errors.
+    init(_ error: TOMLSchemaError, file: String) {
+        switch error {
+        case .syntax(let f, let line, let column, let message):
+            self = .syntax(file: f ?? file, line: line, column: column, message: message)
+        case .wrongType(let path, let expected, let found): self = .wrongType(path: path, expected: expected, found: found)
+        case .invalidValue(let path, let reason): self = .invalidValue(path: path, reason: reason)
+        case .unknownKey(let path, let suggestion): self = .unknownKey(path: path, suggestion: suggestion)
+        case .missingKey(let path): self = .missingKey(path: path)
         }
     }
 }

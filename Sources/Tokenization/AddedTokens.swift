@@ -5,6 +5,8 @@
 // swallow the whitespace before/after it. Qwen's 26 added tokens all have normalized, lstrip, rstrip and
 // single_word false; single_word is not implemented and is rejected when set.
 
+import StrictJSON
+
 public struct AddedToken: Equatable, Sendable {
     public let id: Int
     public let content: String

@@ -7,6 +7,8 @@
 // merges first and, among equal ranks, the leftmost one. Short words (almost all) use a linear scan;
 // long ones use a priority queue so a megabyte-long run of letters stays O(n log n).
 
+import StrictJSON
+
 public struct BPEModel: Sendable {
     /// Vocabulary spelling of each id (nil for ids the vocabulary skips).
     let tokens: [String?]
@@ -31,11 +33,8 @@ public struct BPEModel: Sendable {
         let type = json["type"]?.stringValue ?? "BPE"
         guard type == "BPE" else { throw TokenizerError.unsupported(path: "model.type", value: type) }
         if let dropout = json["dropout"], !dropout.isNull {
-            let value: Double
-            switch dropout {
-            case .int(let i): value = Double(i)
-            case .double(let d): value = d
-            default: throw TokenizerError.wrongType(path: "model.dropout", expected: "a number or null")
+            guard case .number(let text) = dropout, let value = Double(text) else {
+                throw TokenizerError.wrongType(path: "model.dropout", expected: "a number or null")
             }
             if value != 0 { throw TokenizerError.unsupported(path: "model.dropout", value: "\(value)") }
         }

@@ -8,6 +8,8 @@
 // `json.dumps(x, ensure_ascii=False)` (transformers/utils/chat_template_utils.py); a system message is
 // rendered only when it is the first message; consecutive tool messages share one user turn.
 
+import StrictJSON
+
 /// Who wrote a message.
 public enum ChatRole: String, Sendable, Equatable {
     case system, user, assistant, tool
@@ -109,7 +111,7 @@ public struct Qwen3VLChatTemplate: Sendable {
             out += Self.toolsPreamble
             for tool in tools {
                 out += "\n"
-                tool.writePython(into: &out)
+                out += tool.pythonJSON
             }
             out += Self.toolsPostamble
         } else if firstIsSystem {
@@ -161,7 +163,7 @@ public struct Qwen3VLChatTemplate: Sendable {
                     out += "<tool_call>\n{\"name\": \"" + call.name + "\", \"arguments\": "
                     switch call.arguments {
                     case .raw(let s): out += s
-                    case .json(let v): v.writePython(into: &out)
+                    case .json(let v): out += v.pythonJSON
                     }
                     out += "}\n</tool_call>"
                 }

@@ -5,6 +5,8 @@
 // `String::from_utf8_lossy`: each maximal invalid subsequence becomes one U+FFFD. Swift's
 // `String(decoding:as:)` follows the same Unicode "maximal subpart" practice.
 
+import StrictJSON
+
 struct Decoder: Sendable {
     /// Raw bytes of each id; nil where no token has that id.
     private let bytesByID: [[UInt8]?]

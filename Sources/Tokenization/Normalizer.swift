@@ -8,6 +8,8 @@
 // data (and on Linux does not compose a Hangul LV syllable with a following T jamo), so NFC is done here,
 // UAX #15 over the tables in NFCTables.swift, which scripts/make-nfc-tables.py measures from the reference.
 
+import StrictJSON
+
 public enum Normalizer: Equatable, Sendable {
     case none
     case nfc

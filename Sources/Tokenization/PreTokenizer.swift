@@ -24,6 +24,8 @@
 //
 // \p{L} is General_Category L*, \p{N} is N*, \s is the White_Space property, all as of Unicode 16.0.
 
+import StrictJSON
+
 public struct PreTokenizer: Equatable, Sendable {
     /// The only split pattern implemented, verbatim from Qwen's tokenizer.json.
     public static let qwen2Pattern =

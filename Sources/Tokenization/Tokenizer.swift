@@ -7,6 +7,7 @@
 // and tokenizer.json's ByteLevel post-processor with trim_offsets false changes only offsets).
 
 import Foundation
+import StrictJSON
 
 /// What the rest of Understudy needs from a tokenizer; tests and other targets can substitute their own.
 public protocol TextTokenizer: Sendable {
@@ -56,7 +57,11 @@ public struct Tokenizer: TextTokenizer {
 
     /// Parses the contents of a tokenizer.json.
     public init(json data: Data) throws {
-        let root = try JSONValue.parse(data)
+        let root: JSONValue
+        // tokenizer.json nests 6 deep, tool schemas rarely 20; levels 0…127 are accepted.
+        do { root = try JSONValue.parse(data, maxDepth: 127) } catch let error as JSONParseError {
+            throw TokenizerError.invalidJSON(offset: error.offset, reason: error.message)
+        }
         guard case .object = root else { throw TokenizerError.wrongType(path: "(top level)", expected: "an object") }
         addedTokens = try AddedToken.parseList(root["added_tokens"])
         normalizer = try Normalizer(json: root["normalizer"])

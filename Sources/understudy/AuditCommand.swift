@@ -1,6 +1,7 @@
 import ArgumentParser
 import Audit
 import Foundation
+import StrictJSON
 
 /// `understudy audit verify|show|key`: reading and checking the audit trail of a run directory.
 struct AuditCommand: ParsableCommand {
@@ -27,7 +28,7 @@ struct AuditCommand: ParsableCommand {
                     ? (try? String(contentsOfFile: key, encoding: .utf8)) ?? "" : key
             }
             let report = AuditVerifier.verify(runDirectory: URL(fileURLWithPath: runDir), pinnedPublicKey: pinned)
-            var result: [String: AuditValue] = [
+            var result: [String: JSONValue] = [
                 "intact": .bool(report.isIntact), "records": .int(Int64(report.records)),
                 "checkpoints": .int(Int64(report.checkpoints)), "blobs": .int(Int64(report.blobsChecked)),
                 "executions": .int(Int64(report.executions)), "recoveries": .int(Int64(report.recoveries)),
@@ -40,7 +41,7 @@ struct AuditCommand: ParsableCommand {
                     "message": .string(problem.message),
                 ])
             }
-            print(try AuditValue.object(result).canonicalJSON())
+            print(try AuditJSON.encode(JSONValue.object(result)))
             if let problem = report.problem {
                 FileHandle.standardError.write(Data("audit verify: FAILED at \(problem)\n".utf8))
                 throw ExitCode(1)
@@ -63,13 +64,13 @@ struct AuditCommand: ParsableCommand {
             for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
                 lineNumber += 1
                 if line.isEmpty { continue }
-                guard let value = try? AuditValue.parse(Array(line)), let seq = value["seq"]?.intValue,
+                guard let value = try? AuditJSON.parse(Array(line)), let seq = value["seq"]?.int64Value,
                       let type = value["type"]?.stringValue else {
                     print("     ?  line \(lineNumber): unreadable (\(line.count) bytes)")
                     continue
                 }
                 let time = value["time"]?.stringValue ?? ""
-                let summary = AuditCommand.summary(type: type, data: value["data"]?.objectValue ?? [:])
+                let summary = AuditCommand.summary(type: type, data: value["data"]?.dictionaryValue ?? [:])
                 print("\(String(seq).leftPadded(6))  \(time)  \(type.padded(13))  \(summary)")
             }
         }
@@ -108,11 +109,11 @@ struct AuditCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             try log.close(status: "recovered", steps: 0)
-            print(try AuditValue.object([
+            print(try AuditJSON.encode(JSONValue.object([
                 "dropped_bytes": .int(Int64(recovery.droppedBytes)),
                 "dropped_sha256": recovery.droppedSHA256.map { .string($0) } ?? .null,
                 "last_good_seq": .int(recovery.lastGoodSeq), "recovery_seq": .int(recovery.recoverySeq),
-            ]).canonicalJSON())
+            ])))
         }
     }
 
@@ -136,7 +137,7 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    static func summary(type: String, data: [String: AuditValue]) -> String {
+    static func summary(type: String, data: [String: JSONValue]) -> String {
         func s(_ key: String) -> String { data[key]?.stringValue ?? "-" }
         func short(_ key: String) -> String { String(s(key).prefix(12)) }
         switch type {
@@ -151,9 +152,9 @@ struct AuditCommand: ParsableCommand {
             return "\(data["approved"]?.boolValue == true ? "approved" : "rejected") by \(s("approver")) action \(short("action_digest"))"
         case "execution": return "action \(short("action_digest"))"
         case "session_end": return "status \(s("status"))"
-        case "recovery": return "\(s("reason")); dropped \(data["dropped_bytes"]?.intValue ?? 0) bytes"
-        case "checkpoint": return "signed head through seq \(data["covers_seq"]?.intValue ?? -1)"
-        default: return (try? AuditValue.object(data).canonicalJSON()).map { String($0.prefix(120)) } ?? ""
+        case "recovery": return "\(s("reason")); dropped \(data["dropped_bytes"]?.int64Value ?? 0) bytes"
+        case "checkpoint": return "signed head through seq \(data["covers_seq"]?.int64Value ?? -1)"
+        default: return (try? AuditJSON.encode(JSONValue.object(data))).map { String($0.prefix(120)) } ?? ""
         }
     }
 }

@@ -2,6 +2,7 @@ import Actions
 import ArgumentParser
 import Foundation
 import Policy
+import StrictJSON
 
 /// `understudy policy check|test|lint|explain`: the policy engine from the command line.
 struct PolicyCommand: ParsableCommand {

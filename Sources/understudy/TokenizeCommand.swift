@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import StrictJSON
 import Tokenization
 
 struct TokenizeCommand: ParsableCommand {
@@ -39,8 +40,8 @@ struct TokenizeCommand: ParsableCommand {
             if json {
                 let tokens = ids.map { JSONValue.string(tokenizer.token(forID: $0) ?? "") }
                 let object = JSONValue.object([
-                    JSONMember("ids", .array(ids.map { .int($0) })),
-                    JSONMember("tokens", .array(tokens)),
+                    ("ids", .array(ids.map { .int($0) })),
+                    ("tokens", .array(tokens)),
                 ])
                 print(object.pythonJSON)
             } else {

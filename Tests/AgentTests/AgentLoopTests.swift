@@ -4,6 +4,7 @@ import XCTest
 @testable import Agent
 import Desktop
 import Imaging
+import StrictJSON
 
 final class AgentLoopTests: XCTestCase {
     var screen = FakeScreen()

@@ -10,6 +10,7 @@ import Audit
 import Desktop
 import Imaging
 import Policy
+import StrictJSON
 
 /// Counts what reaches the input driver: the proof that a denied action sent no event.
 final class CountingInput: InputDriver {

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import Actions
 @testable import Agent
+import StrictJSON
 
 final class PlannerTests: XCTestCase {
     let image = ModelImage(png: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3], width: 64, height: 40)

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Agent
+import StrictJSON
 import Tokenization
 
 /// docs/qwen3vl-reference.md §6.3: the system turn written as text must render exactly as the chat
@@ -9,7 +10,7 @@ import Tokenization
 final class PromptTemplateTests: XCTestCase {
     func testSystemTextEqualsTheTemplateWithTools() throws {
         let template = Qwen3VLChatTemplate()
-        let tool = try Tokenization.JSONValue.parse(PromptBuilder.pythonJSON(PromptBuilder.tool))
+        let tool = try JSONValue.parse(PromptBuilder.pythonJSON(PromptBuilder.tool))
         let withTools = template.render([.system(PromptBuilder.instructions), .user("task")], tools: [tool],
                                         addGenerationPrompt: true)
         let asText = template.render([.system(PromptBuilder().systemText), .user("task")], addGenerationPrompt: true)

@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 import XCTest
 @testable import Audit
 
@@ -29,7 +30,7 @@ final class AuditLogTests: XCTestCase {
         let log = try AuditLog.create(runDir: f.runDir, signingKey: f.key, storage: storage)
         try start(log)
         let afterStart = storage.syncs
-        try log.append(AuditRecord(type: .settle, data: ["ms": 3]))
+        try log.append(AuditRecord(type: .settle, data: ["ms": .int(3)]))
         XCTAssertEqual(storage.syncs, afterStart, "settle records are not forced to disk")
         try log.append(.decision(actionDigest: "a", effect: .allow, ruleIDs: ["r"], reason: "x", policyHash: "p",
                                  screenshotBlob: nil))
@@ -97,7 +98,7 @@ final class AuditLogTests: XCTestCase {
         let f = try AuditFixture()
         let log = try AuditLog.create(runDir: f.runDir, signingKey: f.key)
         try start(log)
-        try log.append(AuditRecord(type: .settle, data: ["n": 1]))
+        try log.append(AuditRecord(type: .settle, data: ["n": .int(1)]))
         let original = try Data(contentsOf: f.logURL)
         let torn = Data(#"{"data":{"n":2},"prev":"#.utf8)
         let handle = try FileHandle(forWritingTo: f.logURL)
@@ -133,8 +134,8 @@ final class AuditLogTests: XCTestCase {
         let f = try AuditFixture()
         let log = try AuditLog.create(runDir: f.runDir, signingKey: f.key)
         try start(log)
-        try log.append(AuditRecord(type: .settle, data: ["n": 1]))
-        try log.append(AuditRecord(type: .settle, data: ["n": 2]))
+        try log.append(AuditRecord(type: .settle, data: ["n": .int(1)]))
+        try log.append(AuditRecord(type: .settle, data: ["n": .int(2)]))
         var lines = try f.lines()
         lines[1] = "garbage"
         try f.writeLines(lines)

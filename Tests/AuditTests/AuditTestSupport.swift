@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 import XCTest
 @testable import Audit
 
@@ -63,21 +64,21 @@ final class AuditFixture {
 
 /// Rewrites the `data` of line `index` (0-based) and re-chains every later record, as an attacker without
 /// the signing key would have to: checkpoint heads are updated, their signatures cannot be.
-func rechain(_ lines: [String], editing index: Int, _ edit: (inout [String: AuditValue]) -> Void) throws -> [String] {
+func rechain(_ lines: [String], editing index: Int, _ edit: (inout [String: JSONValue]) -> Void) throws -> [String] {
     var out: [String] = []
     var prev = AuditDigest.genesis
     for (i, line) in lines.enumerated() {
-        guard case .object(var members) = try AuditValue.parse(line) else { throw AuditError.nonFiniteNumber }
-        if i == index, case .object(var data)? = members["data"] {
+        guard var members = try AuditJSON.parse(line).dictionaryValue else { throw AuditError.nonFiniteNumber }
+        if i == index, var data = members["data"]?.dictionaryValue {
             edit(&data)
             members["data"] = .object(data)
         }
         if i > 0 { members["prev"] = .string(prev) }
-        if members["type"]?.stringValue == "checkpoint", case .object(var data)? = members["data"] {
+        if members["type"]?.stringValue == "checkpoint", var data = members["data"]?.dictionaryValue {
             data["head"] = .string(prev)
             members["data"] = .object(data)
         }
-        let text = try AuditValue.object(members).canonicalJSON()
+        let text = try AuditJSON.encode(JSONValue.object(members))
         prev = AuditDigest.hex(text)
         out.append(text)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 import XCTest
 @testable import Audit
 
@@ -239,7 +240,7 @@ final class AuditVerifierTests: XCTestCase {
         try log.append(.sessionStart(policyHash: "p", modelID: "m", weightHash: "w", sandboxHash: "s", versions: [:]))
         // A proposal the parser rejected carries no action and no digest, and is fine.
         let response = try log.putBlob(Data("garbage".utf8))
-        try log.append(AuditRecord(type: .proposal, data: ["status": "rejected", "reason": "not JSON", "response_blob": .string(response)]))
+        try log.append(AuditRecord(type: .proposal, data: ["status": .string("rejected"), "reason": .string("not JSON"), "response_blob": .string(response)]))
         try log.append(.proposal(actionJSON: #"{"action":"wait","time":1}"#, actionDigest: AuditDigest.hex("something else")))
         try log.close()
         XCTAssertEqual(f.verify().problem?.line, 3)

@@ -1,5 +1,5 @@
 // libFuzzer entry for the action parser: arbitrary bytes as model-proposed action JSON.
-// Built by scripts/fuzz together with Sources/Actions. The property checked: decoding never crashes,
+// Built by scripts/fuzz together with Sources/Actions, over StrictJSON built as a module. The property checked: decoding never crashes,
 // and anything that decodes survives a round trip through its canonical arguments.
 
 @_cdecl("LLVMFuzzerTestOneInput")

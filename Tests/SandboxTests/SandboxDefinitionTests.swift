@@ -125,6 +125,20 @@ final class SandboxDefinitionTests: XCTestCase {
         }
     }
 
+    /// A `}` where an array expects a value made toml++ assert (abort) in `parse_value`; Sandbox had no
+    /// preflight before it shared StrictTOML's reader with Policy, so a bad definition crashed the process.
+    func testInputThatCrashedTOMLKitIsASyntaxError() {
+        XCTAssertThrowsError(try SandboxDefinition(toml: "name = \"x\"\na = [1, }]\n", baseDirectory: "/", file: "bad.toml")) { error in
+            guard case .syntax(let file, let line, _, _)? = error as? SandboxError else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, "bad.toml")
+            XCTAssertEqual(line, 2)
+        }
+        XCTAssertThrowsError(try SandboxDefinition(toml: "name = \"x\"\n[#app]\n", baseDirectory: "/")) { error in
+            guard case .syntax(let file, _, _, _)? = error as? SandboxError else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, "<definition>")
+        }
+    }
+
     func testShippedDefinitionsLoadAndTheirSeedsExist() throws {
         for name in ["zenity-form", "mousepad", "galculator"] {
             let d = try SandboxDefinition.load(contentsOf: sandboxesFolder() + "/\(name).toml")

@@ -4,6 +4,7 @@
 import Foundation
 import XCTest
 @testable import Tokenization
+import StrictJSON
 
 final class ChatTemplateTests: XCTestCase {
     func testFixturesRenderAndEncodeLikeTheReference() throws {
@@ -36,8 +37,8 @@ final class ChatTemplateTests: XCTestCase {
 
     func testToolCallArgumentsKeepTheirOrder() {
         let call = ChatToolCall(name: "computer_use", arguments: .json(.object([
-            JSONMember("action", .string("left_click")),
-            JSONMember("coordinate", .array([.int(447), .int(12)])),
+            ("action", .string("left_click")),
+            ("coordinate", .array([.int(447), .int(12)])),
         ])))
         let prompt = Qwen3VLChatTemplate().render([.assistant("", toolCalls: [call])], addGenerationPrompt: false)
         XCTAssertEqual(prompt, "<|im_start|>assistant\n<tool_call>\n{\"name\": \"computer_use\", \"arguments\": "

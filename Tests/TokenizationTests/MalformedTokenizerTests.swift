@@ -4,6 +4,7 @@
 import Foundation
 import XCTest
 @testable import Tokenization
+import StrictJSON
 
 final class MalformedTokenizerTests: XCTestCase {
     /// A minimal valid byte-level BPE tokenizer.json: the 256 byte tokens, merges for "hello", one added token.

@@ -7,6 +7,7 @@
 import Foundation
 import XCTest
 @testable import Tokenization
+import StrictJSON
 
 enum TokenizerFixtures {
     static let environmentVariable = "UNDERSTUDY_QWEN_TOKENIZER_DIR"

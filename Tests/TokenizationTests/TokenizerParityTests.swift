@@ -4,6 +4,7 @@
 import Foundation
 import XCTest
 @testable import Tokenization
+import StrictJSON
 
 final class TokenizerParityTests: XCTestCase {
     func testEveryFixtureEncodesToTheReferenceIDs() throws {

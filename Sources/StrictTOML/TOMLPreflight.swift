@@ -1,5 +1,6 @@
 // Checks a TOML text before TOMLKit sees it, for the inputs that TOMLKit 0.6.0 (toml++ 3.4) cannot
-// be trusted with. All three were found by Tests/Fuzz/PolicyParserFuzz.swift:
+// be trusted with. All three were found by Tests/Fuzz/PolicyParserFuzz.swift
+// (the policy parser fuzzer, when this file lived in Policy):
 //
 //   1. Control characters. TOML forbids them (except tab, LF, CR), but TOMLKit passes the text as a C
 //      string, so a NUL silently ends the document (rules after it would vanish without an error), and
@@ -11,21 +12,27 @@
 //   3. A `}` where an array expects a value (`a = [1, }]`): `parse_array` hands it to `parse_value`,
 //      which asserts `!is_value_terminator(*cp)`. Checking that brackets match excludes it.
 //
+// TOMLReader(parsing:file:) runs this first; it is public so a caller that hands text to TOMLKit
+// itself can run it too.
+//
 // These are toml++ bugs (its parser assumes what it should check); the checks here are the narrow
 // guards the fuzzer justified, plus a bracket match that TOML requires anyway.
 //
 // Finding table headers needs a little lexing: a `[` opens a header only at the start of a line
 // (after blanks) outside strings, comments and open arrays or inline tables.
 
-enum TOMLPreflight {
-    static func check(_ text: String) throws {
+import Foundation
+
+public enum TOMLPreflight {
+    /// Throws `TOMLSchemaError.syntax` (with `file`, line and column) for a text TOMLKit must not see.
+    public static func check(_ text: String, file: String? = nil) throws {
         let scalars = Array(text.unicodeScalars)
         var line = 1, column = 1
         var i = 0
         var open: [Unicode.Scalar] = []  // unclosed [ and { inside values, innermost last
         var lineStart = true     // only blanks since the last newline
         var inHeader = false     // inside a [table] or [[array]] header line
-        func fail(_ message: String) -> PolicyError { .syntax(line: line, column: column, message: message) }
+        func fail(_ message: String) -> TOMLSchemaError { .syntax(file: file, line: line, column: column, message: message) }
         func advance() {
             if scalars[i] == "\n" { line += 1; column = 1 } else { column += 1 }
             i += 1

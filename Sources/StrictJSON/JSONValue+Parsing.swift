@@ -1,33 +1,64 @@
-// A strict RFC 8259 parser producing `JSONValue`. Input is untrusted (tokenizer.json, tool schemas), so
-// every failure is a `TokenizerError.invalidJSON` with the byte offset, nesting is bounded, and strings must
-// be valid UTF-8 without lone surrogates (a Swift String cannot hold one).
+// A strict RFC 8259 parser producing `JSONValue`. Input is untrusted, so: exactly one value (plus
+// whitespace) or a prefix that says how much it used; duplicate member names rejected (a second
+// `"text"` must not replace a checked one); nesting bounded instead of exhausting the stack (also a
+// secondary thread's 512 KiB one); strings must be valid UTF-8 without lone surrogates (a Swift String
+// cannot hold one); every error carries the byte offset where it was found.
 
 import Foundation
 
-extension JSONValue {
-    /// The deepest nesting accepted; deeper input is rejected instead of exhausting the stack (also a
-    /// secondary thread's 512 KiB one). tokenizer.json nests 6 deep, tool schemas rarely 20.
-    static let maximumDepth = 128
+public struct JSONParseError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// Offset in UTF-8 bytes from the start of the input.
+    public var offset: Int
+    public var message: String
 
-    public static func parse(_ data: Data) throws -> JSONValue {
+    public init(offset: Int, message: String) {
+        self.offset = offset
+        self.message = message
+    }
+
+    public var description: String { "invalid JSON at byte \(offset): \(message)" }
+}
+
+extension JSONValue {
+    /// The default nesting bound: the top-level value is level 0, and a value at a level deeper than
+    /// this is rejected.
+    public static let defaultMaxDepth = 64
+
+    /// Parses exactly one JSON value (surrounding whitespace allowed, nothing else).
+    public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
+        var text = text
+        return try text.withUTF8 { try parse($0, maxDepth: maxDepth) }
+    }
+
+    public static func parse(_ data: Data, maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
         try data.withUnsafeBytes { raw in
-            try parse(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                                          count: raw.count))
+            try parse(raw.bindMemory(to: UInt8.self), maxDepth: maxDepth)
         }
     }
 
-    public static func parse(_ text: String) throws -> JSONValue {
-        var text = text
-        return try text.withUTF8 { try parse($0) }
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
+        try bytes.withUnsafeBufferPointer { try parse($0, maxDepth: maxDepth) }
     }
 
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) throws -> JSONValue {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
-        guard parser.position == bytes.count else { throw parser.error("unexpected data after the top-level value") }
+        guard parser.position == bytes.count else { throw parser.error("unexpected text after the value") }
         return value
+    }
+
+    /// Parses one JSON value at the start of `text` (after whitespace) and returns it with the
+    /// number of UTF-8 bytes consumed; text after it is left alone.
+    public static func parsePrefix(_ text: String, maxDepth: Int = defaultMaxDepth) throws -> (JSONValue, Int) {
+        var text = text
+        return try text.withUTF8 { bytes in
+            var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+            parser.skipWhitespace()
+            let value = try parser.parseValue(depth: 0)
+            return (value, parser.position)
+        }
     }
 }
 
@@ -41,14 +72,16 @@ func validUTF8String(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
 
 private struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
+    let maxDepth: Int
     var position = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>) {
+    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
+        self.maxDepth = maxDepth
     }
 
-    func error(_ reason: String) -> TokenizerError {
-        .invalidJSON(offset: position, reason: reason)
+    func error(_ message: String, at offset: Int? = nil) -> JSONParseError {
+        JSONParseError(offset: offset ?? position, message: message)
     }
 
     mutating func skipWhitespace() {
@@ -61,7 +94,7 @@ private struct JSONParser {
     }
 
     mutating func parseValue(depth: Int) throws -> JSONValue {
-        guard depth < JSONValue.maximumDepth else { throw error("nested deeper than \(JSONValue.maximumDepth)") }
+        guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth) levels") }
         guard position < bytes.count else { throw error("unexpected end of input") }
         switch bytes[position] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
@@ -70,24 +103,26 @@ private struct JSONParser {
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-        default: throw error("unexpected character")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        // In bytes, not characters: the byte may be the start of a multi-byte character, or not UTF-8.
+        // (The audit log's tests pin this wording.)
+        default: throw error("unexpected byte 0x\(String(bytes[position], radix: 16))")
         }
     }
 
     mutating func expectLiteral(_ literal: StaticString) throws {
         let count = literal.utf8CodeUnitCount
-        guard position + count <= bytes.count else { throw error("unexpected end of input") }
-        let matches = literal.withUTF8Buffer { lit in
+        let matches = position + count <= bytes.count && literal.withUTF8Buffer { lit in
             (0..<count).allSatisfy { bytes[position + $0] == lit[$0] }
         }
-        guard matches else { throw error("invalid literal") }
+        guard matches else { throw error("expected '\(literal)'") }
         position += count
     }
 
     mutating func parseObject(depth: Int) throws -> JSONValue {
         position += 1  // {
         var members: [JSONMember] = []
+        var seen = Set<String>()
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
@@ -98,13 +133,14 @@ private struct JSONParser {
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
                 throw error("expected a member name")
             }
+            let keyOffset = position
             let key = try parseString()
+            guard seen.insert(key).inserted else { throw error("duplicate member \"\(key)\"", at: keyOffset) }
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
             position += 1
             skipWhitespace()
-            let value = try parseValue(depth: depth + 1)
-            members.append(JSONMember(key, value))
+            members.append((key, try parseValue(depth: depth + 1)))
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input in an object") }
             if bytes[position] == UInt8(ascii: ",") {
@@ -149,9 +185,8 @@ private struct JSONParser {
         while position < bytes.count {
             let b = bytes[position]
             if b == UInt8(ascii: "\"") {
-                let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
-                guard let s = validUTF8String(slice) else {
-                    throw JSONParser.invalidUTF8(at: start)
+                guard let s = validUTF8String(UnsafeBufferPointer(rebasing: bytes[start..<position])) else {
+                    throw invalidUTF8(at: start)
                 }
                 position += 1
                 return s
@@ -166,11 +201,11 @@ private struct JSONParser {
             switch b {
             case UInt8(ascii: "\""):
                 position += 1
-                guard let s = buffer.withUnsafeBufferPointer(validUTF8String) else { throw JSONParser.invalidUTF8(at: start) }
+                guard let s = buffer.withUnsafeBufferPointer(validUTF8String) else { throw invalidUTF8(at: start) }
                 return s
             case UInt8(ascii: "\\"):
                 position += 1
-                guard position < bytes.count else { throw error("unexpected end of input in an escape") }
+                guard position < bytes.count else { throw error("unterminated escape") }
                 let e = bytes[position]
                 position += 1
                 switch e {
@@ -186,19 +221,19 @@ private struct JSONParser {
                     var code = try parseHex4()
                     if (0xD800..<0xDC00).contains(code) {
                         guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
-                              bytes[position + 1] == UInt8(ascii: "u") else { throw error("lone surrogate escape") }
+                              bytes[position + 1] == UInt8(ascii: "u") else { throw error("unpaired surrogate") }
                         position += 2
                         let low = try parseHex4()
-                        guard (0xDC00..<0xE000).contains(low) else { throw error("lone surrogate escape") }
+                        guard (0xDC00..<0xE000).contains(low) else { throw error("unpaired surrogate") }
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                     } else if (0xDC00..<0xE000).contains(code) {
-                        throw error("lone surrogate escape")
+                        throw error("unpaired surrogate")
                     }
-                    guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
+                    guard let scalar = Unicode.Scalar(code) else { throw error("invalid code point") }
                     buffer.append(contentsOf: String(scalar).utf8)
                 default:
                     position -= 1
-                    throw error("invalid escape")
+                    throw error("unknown escape '\\\(Unicode.Scalar(e))'")
                 }
             default:
                 if b < 0x20 { throw error("control character in a string") }
@@ -209,12 +244,12 @@ private struct JSONParser {
         throw error("unterminated string")
     }
 
-    static func invalidUTF8(at offset: Int) -> TokenizerError {
-        .invalidJSON(offset: offset, reason: "string is not valid UTF-8")
+    func invalidUTF8(at offset: Int) -> JSONParseError {
+        error("string is not valid UTF-8", at: offset)
     }
 
     mutating func parseHex4() throws -> UInt32 {
-        guard position + 4 <= bytes.count else { throw error("unexpected end of input in a \\u escape") }
+        guard position + 4 <= bytes.count else { throw error("incomplete \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
             let b = bytes[position]
@@ -223,7 +258,7 @@ private struct JSONParser {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(b - UInt8(ascii: "0"))
             case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(b - UInt8(ascii: "a") + 10)
             case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(b - UInt8(ascii: "A") + 10)
-            default: throw error("invalid hex digit in a \\u escape")
+            default: throw error("bad hex digit in \\u escape")
             }
             value = value << 4 | digit
             position += 1
@@ -231,43 +266,30 @@ private struct JSONParser {
         return value
     }
 
-    mutating func parseNumber() throws -> JSONValue {
+    /// The number's literal text, checked against the RFC 8259 grammar (no leading zeros, no "+",
+    /// digits after "." and in the exponent).
+    mutating func parseNumber() throws -> String {
         let start = position
-        var isInteger = true
-        if bytes[position] == UInt8(ascii: "-") { position += 1 }
-        guard position < bytes.count, isDigit(bytes[position]) else { throw error("invalid number") }
-        if bytes[position] == UInt8(ascii: "0") {
-            position += 1
-        } else {
-            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+        func digits() -> Int {
+            let s = position
+            while position < bytes.count, (0x30...0x39).contains(bytes[position]) { position += 1 }
+            return position - s
         }
+        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        guard position < bytes.count else { throw error("incomplete number") }
+        if bytes[position] == UInt8(ascii: "0") { position += 1 } else if digits() == 0 { throw error("expected a digit") }
         if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
-            isInteger = false
             position += 1
-            guard position < bytes.count, isDigit(bytes[position]) else { throw error("invalid number") }
-            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+            guard digits() > 0 else { throw error("expected a digit after '.'") }
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
-            isInteger = false
             position += 1
             if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
                 position += 1
             }
-            guard position < bytes.count, isDigit(bytes[position]) else { throw error("invalid number") }
-            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+            guard digits() > 0 else { throw error("expected a digit in the exponent") }
         }
-        // The slice is ASCII by construction.
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-        if isInteger, let i = Int(text) { return .int(i) }
-        guard let d = Double(text) else { throw JSONParser.invalidNumber(at: start) }
-        return .double(d)
-    }
-
-    static func invalidNumber(at offset: Int) -> TokenizerError {
-        .invalidJSON(offset: offset, reason: "invalid number")
-    }
-
-    func isDigit(_ b: UInt8) -> Bool {
-        b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")
+        // ASCII by construction.
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
     }
 }
