@@ -9,8 +9,6 @@ extension Qwen3VLError {
             return "image \(width)×\(height) is too elongated: the longer side may be at most 200 times the shorter"
         case let .invalidPixelBudget(minPixels, maxPixels):
             return "pixel budget \(minPixels)…\(maxPixels) is invalid: need 1 ≤ min ≤ max ≤ 2^30"
-        case let .imageCountMismatch(imageTokens, images):
-            return "the prompt has \(imageTokens) image placeholder(s) but \(images) image(s) were given"
         case let .notAGrounding(reason, answer):
             let shown = answer.count > 200 ? String(answer.prefix(200)) + "…" : answer
             return answer.isEmpty ? "not a grounding: \(reason)"

@@ -18,7 +18,6 @@ public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
     case invalidImage(reason: String)
     case imageTooElongated(width: Int, height: Int)
     case invalidPixelBudget(minPixels: Int, maxPixels: Int)
-    case imageCountMismatch(imageTokens: Int, images: Int)
     case notAGrounding(reason: String, answer: String)
 
     public var description: String {
@@ -47,7 +46,7 @@ public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
             return "vision not yet supported: this build of the engine is text-only (--image is accepted but cannot be used yet)"
         case let .tokenizerUnavailable(reason):
             return "text prompts need a tokenizer: \(reason); pass token ids with --ids instead"
-        case .invalidImage, .imageTooElongated, .invalidPixelBudget, .imageCountMismatch, .notAGrounding:
+        case .invalidImage, .imageTooElongated, .invalidPixelBudget, .notAGrounding:
             return visionDescription
         }
     }

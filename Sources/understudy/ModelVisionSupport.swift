@@ -44,10 +44,7 @@ enum VisionInputs {
 
     /// Encodes the images and places them at the prompt's image tokens (one `image_token_id` per image).
     static func prompt(ids: [Int], images: [ProcessedImage], model: Qwen3VLModel) throws -> MultimodalPrompt {
-        let placeholders = ids.filter { $0 == model.configuration.imageTokenId }.count
-        guard placeholders == images.count else {
-            throw Qwen3VLError.imageCountMismatch(imageTokens: placeholders, images: images.count)
-        }
+        try model.checkPrompt(ids, imageCount: images.count)
         let t0 = Date()
         let encoder = try model.makeVisionEncoder()
         let t1 = Date()

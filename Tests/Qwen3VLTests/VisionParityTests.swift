@@ -138,7 +138,7 @@ final class VisionParityTests: XCTestCase {
         let features = try encoder.encode([try model.imageProcessor().process(try VisionFixtures.image("exact-160x96", e))])
         let image = model.configuration.imageTokenId
         XCTAssertThrowsError(try MultimodalPrompt.build(ids: [1, image, 2, image], imageTokenId: image, features: features)) {
-            XCTAssertEqual($0 as? Qwen3VLError, .imageCountMismatch(imageTokens: 2, images: 1))
+            XCTAssertEqual($0 as? Qwen3VLError, .imageTokenCountMismatch(imageTokens: 2, images: 1, imageTokenId: image))
         }
     }
 }

@@ -18,7 +18,8 @@ public struct MultimodalPrompt {
     public static func build(ids: [Int], imageTokenId: Int, features: VisionFeatures) throws -> MultimodalPrompt {
         let placeholders = ids.filter { $0 == imageTokenId }.count
         guard placeholders == features.tokenCounts.count else {
-            throw Qwen3VLError.imageCountMismatch(imageTokens: placeholders, images: features.tokenCounts.count)
+            throw Qwen3VLError.imageTokenCountMismatch(imageTokens: placeholders, images: features.tokenCounts.count,
+                                                       imageTokenId: imageTokenId)
         }
         var tokens: [Int] = []
         var visual: [Int] = []
@@ -49,7 +50,7 @@ public struct MultimodalPrompt {
         }
         // Every row of the features has exactly one image position (the reference's masked_scatter count check).
         guard visual.count == features.embeddings.rows else {
-            throw Qwen3VLError.imageCountMismatch(imageTokens: visual.count, images: features.embeddings.rows)
+            throw Qwen3VLError.invalidImage(reason: "\(visual.count) image positions for \(features.embeddings.rows) feature rows")
         }
         let maxPosition = max(t.max() ?? -1, h.max() ?? -1, w.max() ?? -1)
         return MultimodalPrompt(tokens: tokens, positions: PositionIDs(t: t, h: h, w: w),
