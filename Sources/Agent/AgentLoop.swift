@@ -143,8 +143,9 @@ public final class AgentLoop {
             throw Stop(outcome: .plannerFailed("\(error)"))
         }
         let responseBlob = try blob(Array(turn.text.utf8))
+        let imageBlob = modelImage.png == screenshotPNG ? screenshotBlob : try blob(modelImage.png)
         try record(.modelCall(step: step, model: planner.identity, promptBlob: try blob(Array(turn.prompt.utf8)),
-                              responseBlob: responseBlob, milliseconds: milliseconds(since: callStart)))
+                              imageBlob: imageBlob, responseBlob: responseBlob, milliseconds: milliseconds(since: callStart)))
 
         // Parse and map.
         let proposal: Proposal
@@ -200,9 +201,11 @@ public final class AgentLoop {
                    feedback: "The policy refused your last action (\(gridJSON)): \(because). It was not performed; choose another way or stop.")
             return nil
         case .ask:
+            // The operator is shown the window that receives the input: the focused one for keys and text.
+            let recipient = action.kind == .key || action.kind == .type ? focused : target
             let approved = try await askForApproval(step: step, action: action, actionJSON: actionJSON, digest: digest,
                                                     frame: frame, screenshotBlob: screenshotBlob,
-                                                    authorization: authorization, target: target, point: targetPoint)
+                                                    authorization: authorization, target: recipient, point: targetPoint)
             if let refusal = approved {
                 logger.info("step \(step): not approved: \(refusal)")
                 denied += 1
@@ -245,16 +248,22 @@ public final class AgentLoop {
             return nil
         }
 
-        // Time of check, time of use: the window under the target must still be the one decided on.
+        // Time of check, time of use: the window that will receive the input must still be the one
+        // decided on (under the target for the pointer, the focused window for keys and text).
+        var changed: String?
         if let targetPoint {
             let now = try desktop { try screen.window(atX: targetPoint.x, y: targetPoint.y) }
-            if now?.id != target?.id {
-                let reason = "the window under the target changed between decision and execution"
-                try record(.aborted(step: step, actionDigest: digest, reason: reason))
-                notes.append(StepNote(index: step, action: gridJSON, outcome: .failed(reason)))
-                feedback = "Your last action (\(gridJSON)) was not performed: \(reason). Look at the new screenshot."
-                return nil
-            }
+            if now?.id != target?.id { changed = "the window under the target changed between decision and execution" }
+        }
+        if action.kind == .key || action.kind == .type {
+            let now = try desktop { try screen.focusedWindow() }
+            if now?.id != focused?.id { changed = "the focused window changed between decision and execution" }
+        }
+        if let reason = changed {
+            try record(.aborted(step: step, actionDigest: digest, reason: reason))
+            notes.append(StepNote(index: step, action: gridJSON, outcome: .failed(reason)))
+            feedback = "Your last action (\(gridJSON)) was not performed: \(reason). Look at the new screenshot."
+            return nil
         }
 
         // Execute.

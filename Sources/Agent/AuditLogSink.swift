@@ -32,9 +32,10 @@ public final class AuditLogSink: AuditSink {
         case .observation(let n, let blob, let w, let h):
             record = .observation(screenshotBlob: blob, width: w, height: h)
             record.data["step"] = step(n)
-        case .modelCall(let n, let model, let prompt, let response, let ms):
+        case .modelCall(let n, let model, let prompt, let image, let response, let ms):
             record = .modelCall(model: model, promptBlob: prompt, responseBlob: response, durationMilliseconds: ms)
             record.data["step"] = step(n)
+            record.data["image_blob"] = .string(image)
         case .proposal(let n, let json, let digest, let grid, let thought):
             record = .proposal(actionJSON: json, actionDigest: digest)
             record.data["step"] = step(n)

@@ -7,7 +7,8 @@ import Actions
 public enum AuditEvent: Equatable, Sendable {
     case sessionStart(task: String, model: String, policyHash: String, maxSteps: Int)
     case observation(step: Int, screenshotBlob: String, width: Int, height: Int)
-    case modelCall(step: Int, model: String, promptBlob: String, responseBlob: String, milliseconds: Int)
+    /// `imageBlob`: the screenshot exactly as the model received it (scaled to the pixel budget).
+    case modelCall(step: Int, model: String, promptBlob: String, imageBlob: String, responseBlob: String, milliseconds: Int)
     /// A parsed proposal: the action as the model wrote it (grid) and mapped (pixels), with the pixel
     /// action's canonical JSON and digest, which the decision, approval and execution cite.
     case proposal(step: Int, actionJSON: String, actionDigest: String, gridActionJSON: String, thought: String)

@@ -86,7 +86,8 @@ struct DemoCommand: AsyncParsableCommand {
             result = try await session.run(logger: logger)
         } catch { RunSetup.fail("\(error)") }
 
-        let finished = app.finish(timeout: 5)
+        // After a successful session the application is on its way out; otherwise it may never exit.
+        let finished = app.finish(timeout: result.exitCode == 0 ? 5 : 0.5)
         let output = finished?.output.trimmingCharacters(in: .newlines) ?? "(the application is still running)"
         let verification = AuditVerifier.verify(runDirectory: runDirectory)
         let done = result.exitCode == 0 && finished?.status == 0 && output == scenario.expectedOutput

@@ -3,6 +3,7 @@ import XCTest
 @testable import Actions
 @testable import Agent
 import Desktop
+import Imaging
 
 final class AgentLoopTests: XCTestCase {
     var screen = FakeScreen()
@@ -50,6 +51,10 @@ final class AgentLoopTests: XCTestCase {
         XCTAssertEqual(requests[2].history.count, 2)
         XCTAssertEqual(requests[2].history[0].action, #"{"action":"left_click","coordinate":[500,500]}"#)
         XCTAssertLessThanOrEqual(requests[0].screenshot.width * requests[0].screenshot.height, 10_000)
+        // The scaled image the model saw is kept as a blob beside the full screenshot.
+        guard case .modelCall(_, _, _, let image, _, _)? = audit.events.first(where: { if case .modelCall = $0 { return true }; return false })
+        else { return XCTFail("no model call") }
+        XCTAssertEqual(audit.blobs[image], requests[0].screenshot.png)
         XCTAssertTrue(result.summary().contains("exit code 0"))
         XCTAssertLessThanOrEqual(result.summary().split(separator: "\n").count, 24)
     }
@@ -194,6 +199,22 @@ final class AgentLoopTests: XCTestCase {
         XCTAssertTrue(audit.kinds.contains("aborted"))
     }
 
+    // A terminal that grabs the focus after the decision must not receive the typed text.
+    func testFocusChangeBeforeTypingAborts() async throws {
+        screen.onFocusLookup = { [screen] n in
+            if n == 2 {
+                screen.windows.append(window(id: 99, title: "Terminal", className: "XTerm", executable: "/usr/bin/xterm",
+                                             x: 100, y: 60, width: 50, height: 30))
+            }
+        }
+        let result = await loop(ScriptedPlanner([call(#"{"action": "type", "text": "ls\n"}"#),
+                                                 call(#"{"action": "terminate", "status": "success"}"#)])).run()
+        XCTAssertEqual(result.exitCode, 0)
+        XCTAssertEqual(input.performed, [])
+        XCTAssertTrue(audit.kinds.contains("aborted"))
+        XCTAssertEqual(result.notes.first?.outcome, .failed("the focused window changed between decision and execution"))
+    }
+
     func testSettleWaitsForQuietAndIsBounded() async throws {
         let settler = Settler(policy: SettlePolicy(pollInterval: 0.05, quietPeriod: 0.2, timeout: 2), clock: clock)
         let quiet = try await settler.settle(screen)
@@ -262,5 +283,83 @@ final class AgentLoopTests: XCTestCase {
                                       ruleIDs: [], reason: "r", target: nil, annotatedScreenshotPath: nil)
         let answer = try await approver.review(request)
         XCTAssertFalse(answer.approved)
+    }
+
+    /// An ask writes the screenshot with the target marked outside the display, hands its path to the
+    /// approver, and stores it as a blob.
+    func testApprovalGetsAnAnnotatedScreenshot() async throws {
+        let dir = NSTemporaryDirectory() + "understudy-approvals-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        final class Recorder: Approver, @unchecked Sendable {
+            var requests: [ApprovalRequest] = []
+            func review(_ request: ApprovalRequest) async throws -> ApprovalAnswer {
+                requests.append(request)
+                return ApprovalAnswer(approved: false, approver: "recorder", actionDigest: request.actionDigest,
+                                      screenshotHash: request.screenshotHash)
+            }
+        }
+        let recorder = Recorder()
+        let ask = FakeAuthorizer { action, _ in
+            action.kind == .terminate ? Authorization(verdict: .allow, ruleIDs: ["permit-observe"], reason: "ok")
+                : Authorization(verdict: .ask, ruleIDs: ["ask-submit"], reason: "consequential")
+        }
+        let loop = AgentLoop(planner: ScriptedPlanner([call(#"{"action": "left_click", "coordinate": [500, 500]}"#),
+                                                       call(#"{"action": "terminate", "status": "failure"}"#)]),
+                             screen: screen, input: input, authorizer: ask, approver: recorder, audit: audit,
+                             encoder: ImagingEncoder(), clock: clock,
+                             configuration: LoopConfiguration(task: "t", approvalDirectory: dir))
+        let result = await loop.run()
+        XCTAssertEqual(result.exitCode, 1)
+        XCTAssertEqual(input.performed, [])
+        let path = try XCTUnwrap(recorder.requests.first?.annotatedScreenshotPath)
+        let marked = try Image(contentsOfPNGFile: path)
+        XCTAssertEqual(marked.width, 200)
+        // The crosshair is drawn at the target pixel (100, 50) on a black screen.
+        XCTAssertEqual(marked.pixel(x: 100, y: 50), RGB.magenta)
+        XCTAssertEqual(marked.pixel(x: 150, y: 90), RGB.black)
+        guard case .approval(_, "recorder", false, _, _, let annotated?)? = audit.events.first(where: {
+            if case .approval = $0 { return true }; return false
+        }) else { return XCTFail("approval record without the annotated screenshot") }
+        XCTAssertNotNil(audit.blobs[annotated])
+    }
+
+    /// An ask answered on the unix socket by a reviewer who approves exactly what it was shown: the
+    /// action runs once, and the approval record names the reviewer by its kernel credentials.
+    func testSocketApprovalRunsTheActionOnceAndRecordsThePeer() async throws {
+        let path = NSTemporaryDirectory() + "understudy-loop-approve-\(getpid()).sock"
+        let approver = try SocketApprover(path: path, timeout: 10)
+        let reviewer = Thread {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var addr = sockaddr_un()
+            addr.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline {
+                let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+                if ok == 0 { break }
+                usleep(10_000)
+            }
+            var buf = [UInt8](repeating: 0, count: 65536)
+            let n = read(fd, &buf, buf.count)
+            guard n > 0, let request = try? JSONValue.parse(String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .newlines)),
+                  case .string(let digest)? = request["action_digest"], case .string(let shot)? = request["screenshot_hash"] else { return }
+            let reply = "{\"approved\": true, \"action_digest\": \"\(digest)\", \"screenshot_hash\": \"\(shot)\"}\n"
+            _ = reply.withCString { write(fd, $0, strlen($0)) }
+        }
+        reviewer.start()
+        let ask = FakeAuthorizer { action, _ in
+            action.kind == .terminate ? Authorization(verdict: .allow, ruleIDs: ["permit-observe"], reason: "ok")
+                : Authorization(verdict: .ask, ruleIDs: ["ask-submit"], reason: "consequential")
+        }
+        let result = await loop(ScriptedPlanner([call(#"{"action": "left_click", "coordinate": [10, 10]}"#),
+                                                 call(#"{"action": "terminate", "status": "success"}"#)]),
+                                authorizer: ask, approver: approver).run()
+        XCTAssertEqual(result.exitCode, 0, result.summary())
+        XCTAssertEqual(input.performed, [.leftClick(Point(x: 2, y: 1))])
+        guard case .approval(_, let who, true, _, _, _)? = audit.events.first(where: { if case .approval = $0 { return true }; return false })
+        else { return XCTFail("no approval record") }
+        XCTAssertTrue(who.hasPrefix("socket uid=\(getuid())"), who)
+        XCTAssertTrue(who.contains("pid=\(getpid())"), who)
     }
 }

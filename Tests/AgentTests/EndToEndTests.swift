@@ -8,6 +8,7 @@ import XCTest
 @testable import Agent
 import Audit
 import Desktop
+import Imaging
 import Policy
 
 /// Counts what reaches the input driver: the proof that a denied action sent no event.
@@ -40,6 +41,7 @@ final class EndToEndTests: XCTestCase {
 
     /// Runs one session against a fresh Xvfb with `app` started on it.
     func session(app: [String], windowTitle: String, policy: String, transcript: String, task: String,
+                 planner: Planner? = nil,
                  environment: [String: String] = [:], before: ((X11Display) throws -> Void)? = nil) async throws
         -> (result: SessionResult, input: CountingInput?, app: StagedApplication, display: X11Display, runDir: URL, server: XvfbServer) {
         let server = try XvfbServer(width: 1280, height: 800)
@@ -53,7 +55,7 @@ final class EndToEndTests: XCTestCase {
         try before?(display)
         let runDir = runDirectory()
         var agent = AgentSession(task: task, policy: try Policy.load(path: path(policy)),
-                                 planner: try ReplayPlanner(path: path(transcript)), display: display,
+                                 planner: try planner ?? ReplayPlanner(path: path(transcript)), display: display,
                                  runDirectory: runDir, signingKey: AuditSigningKey())
         var counter: CountingInput?
         agent.inputWrapper = { inner in let c = CountingInput(inner); counter = c; return c }
@@ -124,7 +126,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(run.input?.performed ?? [], [])
         XCTAssertEqual(try DisplayScreen(display: run.display).capture(), before)
         XCTAssertEqual(try run.display.windows().map(\.id).sorted(), windowsBefore)
-        XCTAssertTrue(run.app.process.isRunning, "the dialog must still be open")
+        XCTAssertTrue(run.app.isRunning, "the dialog must still be open")
 
         // Audited as proposed and denied, with no execution.
         let verification = AuditVerifier.verify(runDirectory: run.runDir)
@@ -139,5 +141,49 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(decisions.map { $0["data"]?["effect"] }, Array(repeating: .string("deny"), count: 3))
         XCTAssertEqual(decisions.first?["data"]?["rule_ids"], .array([.string("forbid-escape-chords")]))
         XCTAssertFalse(records.contains { $0["type"] == .string("execution") })
+    }
+
+    /// The same demo through the OpenAI-compatible backend: a local server answers with the transcript's
+    /// turns and checks that every request carries the real screenshot as a PNG data URL.
+    func testDemoThroughAnOpenAICompatibleServer() async throws {
+        try requireTools(["Xvfb", "zenity"])
+        let demo = DemoScenario.zenityEntry
+        let replies = try ReplayPlanner(path: path(demo.transcriptPath)).responses
+        final class State: @unchecked Sendable {
+            let lock = NSLock()
+            var turn = 0
+            var screenshots: [(Int, Int)] = []
+        }
+        let state = State()
+        let server = try TestHTTPServer { request in
+            let body = (try? JSONValue.parse(String(decoding: request.body, as: UTF8.self))) ?? .null
+            guard case .array(let messages)? = body["messages"], case .array(let parts)? = messages.last?["content"],
+                  case .string(let url)? = parts.first?["image_url"]?["url"], url.hasPrefix("data:image/png;base64,"),
+                  let png = Data(base64Encoded: String(url.dropFirst("data:image/png;base64,".count))),
+                  let image = try? Image(pngData: Array(png)) else {
+                return .init(status: 400, body: #"{"error":"no screenshot"}"#)
+            }
+            state.lock.lock(); defer { state.lock.unlock() }
+            state.screenshots.append((image.width, image.height))
+            guard state.turn < replies.count else { return .init(status: 500, body: #"{"error":"no more turns"}"#) }
+            let reply = replies[state.turn]
+            state.turn += 1
+            let answer: JSONValue = .object([("choices", .array([.object([
+                ("index", .number("0")),
+                ("message", .object([("role", .string("assistant")), ("content", .string(reply))])),
+                ("finish_reason", .string("stop")),
+            ])]))])
+            return .init(status: 200, body: answer.serialized)
+        }
+        defer { server.stop() }
+        let planner = try OpenAIPlanner(spec: "http://127.0.0.1:\(server.port)#qwen3-vl", timeout: 20)
+        let run = try await session(app: [demo.executable] + demo.arguments, windowTitle: demo.windowTitle,
+                                    policy: demo.policyPath, transcript: demo.transcriptPath, task: demo.task, planner: planner)
+        defer { run.app.stop(); try? run.server.stop() }
+        XCTAssertEqual(run.result.outcome, .succeeded, run.result.summary())
+        XCTAssertEqual(run.app.finish(timeout: 5)?.output, demo.expectedOutput + "\n")
+        state.lock.lock(); defer { state.lock.unlock() }
+        XCTAssertEqual(state.screenshots.count, 4)
+        XCTAssertTrue(state.screenshots.allSatisfy { $0 == (1280, 800) })
     }
 }

@@ -28,7 +28,14 @@ final class FakeScreen: Screen {
         return windows.last { $0.frame.contains(x: x, y: y) }
     }
 
-    func focusedWindow() throws -> WindowInfo? { windows.last }
+    /// Called on each focus lookup (lets a test move the focus mid-step).
+    var onFocusLookup: ((Int) -> Void)?
+    var focusLookups = 0
+    func focusedWindow() throws -> WindowInfo? {
+        focusLookups += 1
+        onFocusLookup?(focusLookups)
+        return windows.last
+    }
     func pointerPosition() throws -> (x: Int, y: Int)? { nil }
 }
 

@@ -54,7 +54,13 @@ final class TestHTTPServer: @unchecked Sendable {
         t.start()
     }
 
+    private var stopped = false
+
+    /// Idempotent: the descriptor is closed once (a second close could hit a reused descriptor).
     func stop() {
+        lock.lock(); defer { lock.unlock() }
+        guard !stopped else { return }
+        stopped = true
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }
