@@ -73,6 +73,15 @@ public final class AuditLogSink: AuditSink {
             record = AuditRecord(type: .settle, data: [
                 "step": step(n), "stable": .bool(stable), "polls": .int(Int64(polls)), "duration_ms": .int(Int64(ms)),
             ])
+        case .verification(let n, let digest, let outcome, let detail):
+            record = AuditRecord(type: .verification, data: [
+                "step": step(n), "action_digest": .string(digest), "outcome": .string(outcome), "detail": .string(detail),
+            ])
+        case .rollback(let n, let digest, let kind, let detail, let ok, let irreversible):
+            record = AuditRecord(type: .rollback, data: [
+                "step": step(n), "action_digest": .string(digest), "kind": .string(kind), "detail": .string(detail),
+                "ok": .bool(ok), "irreversible": .bool(irreversible),
+            ])
         case .sessionEnd(let status, let steps):
             // Writes session_end and the final signed checkpoint.
             try log.close(status: status, steps: steps)

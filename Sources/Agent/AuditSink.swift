@@ -22,6 +22,11 @@ public enum AuditEvent: Equatable, Sendable {
     case aborted(step: Int, actionDigest: String, reason: String)
     case execution(step: Int, actionDigest: String, policyHash: String, events: [String], milliseconds: Int)
     case settle(step: Int, stable: Bool, polls: Int, milliseconds: Int)
+    /// The live outcome compared with the rehearsed one (`outcome`: matched, not-verified, rolled-back).
+    case verification(step: Int, actionDigest: String, outcome: String, detail: String)
+    /// A rollback plan before a live step (`kind` "plan", `irreversible` when nothing can undo it), or
+    /// one step of a rollback after it.
+    case rollback(step: Int, actionDigest: String, kind: String, detail: String, ok: Bool, irreversible: Bool)
     case sessionEnd(status: String, steps: Int)
 }
 

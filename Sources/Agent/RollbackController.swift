@@ -1,0 +1,209 @@
+// Rollback of a live step (docs/safety-design.md §4). Before the live action: a checkpoint of the live
+// home and the compensation planned for the action (`Sandbox.Compensation.plan`: typed text →
+// BackSpaces, the definition's undo chord parsed by `Actions.KeyChord`, else the checkpoint). After
+// the action settled: the live outcome is compared with the rehearsed one (the rehearsal ran the same
+// action first: live home vs rehearsal home, live screen vs rehearsal screen). When they differ, the
+// compensation runs on the live display; when the home still differs from the checkpoint afterwards,
+// the checkpoint is restored through the stage (stop, restore, verify, start). Every step is handed
+// to the audit as it completes; a compensation that cannot bring the home back throws
+// `RollbackFailure`, and the loop stops the session with its own exit code.
+
+import Actions
+import Foundation
+import Imaging
+import Sandbox
+
+/// What would undo the live action, decided before it runs.
+public struct RollbackPlan: Equatable, Sendable {
+    public var compensation: Compensation
+    public var checkpoint: HomeCheckpoint?
+    /// False when nothing can undo the action (the audit marks it irreversible).
+    public var reversible: Bool { compensation.isReversible || checkpoint != nil }
+    public var summary: String
+}
+
+/// One audited step of a comparison or a rollback.
+public struct RollbackRecord: Equatable, Sendable {
+    public var kind: String
+    public var detail: String
+    public var ok: Bool
+}
+
+public enum LiveStepOutcome: Equatable, Sendable {
+    /// The live outcome matched the rehearsed one.
+    case matched(String)
+    /// It could not be compared (the rehearsal had diverged before the action).
+    case notVerified(String)
+    /// It differed and was rolled back.
+    case rolledBack(String)
+}
+
+public struct RollbackFailure: Error, CustomStringConvertible {
+    public var description: String
+}
+
+public protocol LiveStepGuard: AnyObject {
+    /// Before the live action: checkpoint and compensation plan.
+    func prepare(_ action: Action) throws -> RollbackPlan
+    /// After it settled: compares with the rehearsal and rolls back on divergence; `onStep` audits.
+    func verify(_ action: Action, plan: RollbackPlan, rehearsal: RehearsalReport, input: InputDriver,
+                onStep: (RollbackRecord) throws -> Void) async throws -> LiveStepOutcome
+}
+
+public final class RollbackController: LiveStepGuard {
+    public let rehearsal: SandboxRehearsal
+    public var live: SandboxStage { rehearsal.live }
+    /// Fraction of differing pixels between the live and rehearsed screens that counts as divergence.
+    public var screenThreshold: Double
+    let clock: Clock
+    private var checkpointCount = 0
+    /// The previous step's checkpoint, removed once the next one exists (hard links keep shared files).
+    private var previousCheckpoint: HomeCheckpoint?
+
+    public init(rehearsal: SandboxRehearsal, screenThreshold: Double? = nil, clock: Clock = SystemClock()) {
+        self.rehearsal = rehearsal
+        self.screenThreshold = screenThreshold ?? rehearsal.driftThreshold
+        self.clock = clock
+    }
+
+    public func prepare(_ action: Action) throws -> RollbackPlan {
+        checkpointCount += 1
+        let definition = live.definition
+        var checkpoint: HomeCheckpoint?
+        if definition.checkpoint != .none {
+            checkpoint = try live.checkpoint(label: "before live step \(checkpointCount)")
+            if let previous = previousCheckpoint { try? FileManager.default.removeItem(atPath: previous.directory) }
+            previousCheckpoint = checkpoint
+        }
+        let compensation = Compensation.plan(for: try RollbackController.stepAction(action, undoChord: definition.undoChord),
+                                             undoChord: definition.undoChord, checkpoint: definition.checkpoint)
+        var summary = "compensation: \(RollbackController.words(compensation))"
+        if let checkpoint { summary += "; checkpoint \(checkpoint.id) of the live home (\(checkpoint.manifest.entries.count) entries)" }
+        let plan = RollbackPlan(compensation: compensation, checkpoint: checkpoint, summary: summary)
+        return plan.reversible ? plan : RollbackPlan(compensation: compensation, checkpoint: checkpoint,
+                                                     summary: "IRREVERSIBLE: " + summary)
+    }
+
+    public func verify(_ action: Action, plan: RollbackPlan, rehearsal report: RehearsalReport, input: InputDriver,
+                       onStep: (RollbackRecord) throws -> Void) async throws -> LiveStepOutcome {
+        if report.diverged || !report.rehearsed {
+            return .notVerified("the rehearsal did not start from the live state, so its outcome is no reference")
+        }
+        // The rehearsed outcome: the rehearsal home and screen after the same action.
+        let files = HomeDiff.between(try rehearsal.stage.home.snapshot(), try live.home.snapshot())
+        let screen = try rehearsal.measure(try SandboxRehearsal.image(rehearsal.screen.capture()),
+                                           against: try SandboxRehearsal.image(rehearsal.liveScreen.capture()))
+        let screenDiffers = screen.changedFraction > screenThreshold
+        guard !files.isEmpty || screenDiffers else {
+            return .matched(String(format: "live outcome as rehearsed (files equal, screen %.3f%% apart)", screen.changedFraction * 100))
+        }
+        var why: [String] = []
+        if !files.isEmpty { why.append("files differ from the rehearsal: \(files.all)") }
+        if screenDiffers {
+            why.append(String(format: "screen %.3f%% apart (threshold %.3f%%)", screen.changedFraction * 100, screenThreshold * 100))
+        }
+        let reason = "live outcome diverged from the rehearsal: " + why.joined(separator: ", ")
+        try onStep(RollbackRecord(kind: "divergence", detail: reason, ok: true))
+
+        // Compensate.
+        var restored = false
+        switch plan.compensation {
+        case .nothingToUndo:
+            try onStep(RollbackRecord(kind: "compensation", detail: "nothing to undo", ok: true))
+        case .pressKeys(let keys):
+            for key in keys { _ = try input.perform(.key(try KeyChord(parsing: key))) }
+            try onStep(RollbackRecord(kind: "compensation", detail: "pressed \(keys.count) × \(Set(keys).sorted().joined(separator: ", "))", ok: true))
+        case .scrollBack(let pixels, let horizontal):
+            _ = try input.perform(horizontal ? .hscroll(pixels: pixels, at: nil) : .scroll(pixels: pixels, at: nil))
+            try onStep(RollbackRecord(kind: "compensation", detail: "scrolled back \(pixels) px", ok: true))
+        case .undoChord(let text):
+            let chord = try KeyChord(parsing: text)
+            _ = try input.perform(.key(chord))
+            try onStep(RollbackRecord(kind: "compensation", detail: "undo chord \(chord.normalized)", ok: true))
+        case .restoreCheckpoint:
+            try restore(plan, onStep: onStep)
+            restored = true
+        case .irreversible(let why):
+            try onStep(RollbackRecord(kind: "compensation", detail: "irreversible: \(why)", ok: false))
+            guard plan.checkpoint != nil else { throw RollbackFailure(description: "\(reason); the action is irreversible: \(why)") }
+        }
+        _ = try await Settler(policy: rehearsal.settle, clock: clock).settle(rehearsal.liveScreen)
+
+        // The files must be back at the checkpoint; else restore it (once).
+        if let checkpoint = plan.checkpoint {
+            var left = HomeDiff.between(checkpoint.manifest, try live.home.snapshot())
+            if !left.isEmpty && !restored {
+                try onStep(RollbackRecord(kind: "check", detail: "after the compensation the home still differs from the checkpoint: \(left.all)", ok: false))
+                try restore(plan, onStep: onStep)
+                left = HomeDiff.between(checkpoint.manifest, try live.home.snapshot())
+            }
+            guard left.isEmpty else {
+                try onStep(RollbackRecord(kind: "check", detail: "the home differs from the checkpoint: \(left.all)", ok: false))
+                throw RollbackFailure(description: "\(reason); the rollback left the home different from the checkpoint: \(left.all)")
+            }
+            try onStep(RollbackRecord(kind: "check", detail: "the live home equals checkpoint \(checkpoint.id); the screen is not compared", ok: true))
+        } else {
+            try onStep(RollbackRecord(kind: "check", detail: "no checkpoint: the home could not be verified", ok: true))
+        }
+        return .rolledBack(reason)
+    }
+
+    private func restore(_ plan: RollbackPlan, onStep: (RollbackRecord) throws -> Void) throws {
+        guard let checkpoint = plan.checkpoint else {
+            throw RollbackFailure(description: "no checkpoint to restore")
+        }
+        var audited: [RollbackRecord] = []
+        do {
+            try live.rollback(to: checkpoint) { step in
+                audited.append(RollbackRecord(kind: step.kind.rawValue, detail: step.detail, ok: true))
+            }
+        } catch {
+            for r in audited { try onStep(r) }
+            try onStep(RollbackRecord(kind: "restore-checkpoint", detail: "\(error)", ok: false))
+            throw RollbackFailure(description: "restoring checkpoint \(checkpoint.id) failed: \(error)")
+        }
+        for r in audited { try onStep(r) }
+        // The application restarted: wait until its screen is stable before anything compares it.
+        // (No window manager: the pointer stays parked where the window was, so its window is back
+        // when something is under the pointer again; bounded.)
+        let deadline = clock.now() + 10
+        while clock.now() < deadline {
+            if let p = try? rehearsal.liveScreen.pointerPosition(), (try? rehearsal.liveScreen.window(atX: p.x, y: p.y)) ?? nil != nil { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    /// The Sandbox's view of an action (it does not import Actions).
+    static func stepAction(_ action: Action, undoChord: String?) throws -> StepAction {
+        switch action {
+        case .key(let chord):
+            // The undo chord in the definition's spelling when it is the same chord, so `plan` sees it.
+            if let undoChord, let parsed = try? KeyChord(parsing: undoChord), parsed == chord { return .key(chord: undoChord) }
+            return .key(chord: chord.normalized)
+        case .type(let text): return .type(text: text)
+        case .mouseMove: return .mouseMove
+        case .leftClick: return .leftClick
+        case .rightClick: return .rightClick
+        case .middleClick: return .middleClick
+        case .doubleClick: return .doubleClick
+        case .tripleClick: return .tripleClick
+        case .leftClickDrag: return .leftClickDrag
+        case .scroll(let pixels, _): return .scroll(pixels: pixels)
+        case .hscroll(let pixels, _): return .hscroll(pixels: pixels)
+        case .wait: return .wait
+        case .terminate: return .terminate
+        case .answer: return .answer
+        }
+    }
+
+    static func words(_ c: Compensation) -> String {
+        switch c {
+        case .nothingToUndo: return "nothing to undo"
+        case .pressKeys(let keys): return "press \(keys.count) × \(Set(keys).sorted().joined(separator: ", "))"
+        case .scrollBack(let p, let h): return "scroll \(h ? "horizontally " : "")back by \(p) px"
+        case .undoChord(let chord): return "the undo chord \(chord)"
+        case .restoreCheckpoint: return "restore the checkpoint"
+        case .irreversible(let why): return "none (\(why))"
+        }
+    }
+}
