@@ -153,6 +153,7 @@ final class EndToEndTests: XCTestCase {
             let lock = NSLock()
             var turn = 0
             var screenshots: [(Int, Int)] = []
+            func snapshot() -> [(Int, Int)] { lock.lock(); defer { lock.unlock() }; return screenshots }
         }
         let state = State()
         let server = try TestHTTPServer { request in
@@ -182,8 +183,8 @@ final class EndToEndTests: XCTestCase {
         defer { run.app.stop(); try? run.server.stop() }
         XCTAssertEqual(run.result.outcome, .succeeded, run.result.summary())
         XCTAssertEqual(run.app.finish(timeout: 5)?.output, demo.expectedOutput + "\n")
-        state.lock.lock(); defer { state.lock.unlock() }
-        XCTAssertEqual(state.screenshots.count, 4)
-        XCTAssertTrue(state.screenshots.allSatisfy { $0 == (1280, 800) })
+        let screenshots = state.snapshot()
+        XCTAssertEqual(screenshots.count, 4)
+        XCTAssertTrue(screenshots.allSatisfy { $0 == (1280, 800) })
     }
 }
