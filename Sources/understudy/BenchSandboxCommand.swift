@@ -108,8 +108,8 @@ struct BenchSandboxCommand: AsyncParsableCommand {
         StandardError.print("phase               median ms   mean ms     max ms")
         for phase in order {
             let xs = samples[phase] ?? []
-            StandardError.print(String(format: "%-18@ %9.1f %9.1f %10.1f", phase as NSString, median(xs) * 1000, mean(xs) * 1000,
-                                       (xs.max() ?? 0) * 1000))
+            StandardError.print(phase.padding(toLength: 18, withPad: " ", startingAt: 0)
+                                + String(format: " %9.1f %9.1f %10.1f", median(xs) * 1000, mean(xs) * 1000, (xs.max() ?? 0) * 1000))
         }
         if json {
             var out: [String: Any] = ["definition": definition.name, "steps": steps, "quiet_period_s": quietPeriod, "diverged": diverged]
