@@ -60,6 +60,7 @@ extension Policy {
         if let c = rule.text { checks += textChecks(c, request) }
         if let c = rule.keys { checks.append(keyCheck(c, effect: rule.effect, request)) }
         if let c = rule.effects { checks += effectChecks(c, request.effects, pending: request.effectsPending) }
+        if let wanted = rule.irreversible { checks.append(irreversibleCheck(wanted, request.irreversible)) }
 
         var notes = ["action \(kind.rawValue) is listed"]
         var failed = false, allHold = true
@@ -168,6 +169,11 @@ extension Policy {
             return .holds("chord \(chord.normalized) \(effect == .permit ? "is" : "contains") \(hit.normalized)")
         }
         return .fails("chord \(chord.normalized) is not among \(c.any.map(\.normalized))")
+    }
+
+    static func irreversibleCheck(_ wanted: Bool, _ irreversible: Bool?) -> Check {
+        guard let irreversible else { return .error("whether the action can be undone is unknown (no sandbox)") }
+        return irreversible == wanted ? .holds("irreversible: \(irreversible)") : .fails("irreversible: \(irreversible)")
     }
 
     static func effectChecks(_ c: EffectsCondition, _ effects: RehearsalEffects?, pending: Bool = false) -> [Check] {

@@ -92,6 +92,8 @@ public struct PolicyRequest: Equatable, Sendable {
     /// are not known yet, and the caller promises to ask again with them before the action runs.
     /// Effect conditions then do not hold (instead of failing safe); the second decision settles them.
     public var effectsPending = false
+    /// Whether the action could be undone in the sandbox (compensation or checkpoint); nil: unknown.
+    public var irreversible: Bool?
 
     public init(action: Action, screenWidth: Int, screenHeight: Int, pointer: Point? = nil,
                 windowUnderPoint: WindowFacts? = nil, focusedWindow: WindowFacts? = nil,
