@@ -189,6 +189,8 @@ public final class AgentLoop {
         // Rehearsal: effect rules are decided after the rehearsal, before the live action (only actions
         // that send input events are rehearsed; for the others effect rules still fail safe).
         context.effectsPending = rehearsal.providesEffects && authorizer is EffectsAuthorizer && !action.kind.isObservationOnly
+        // Rollback: whether the sandbox could undo the action, for rules on irreversible actions.
+        context.irreversible = stepGuard.map { !$0.reversible(action) }
         let authorization: Authorization
         do { authorization = try authorizer.authorize(action, context: context) } catch {
             throw Stop(outcome: .safetyFailed("the policy failed: \(error)"))

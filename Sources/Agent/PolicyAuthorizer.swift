@@ -34,6 +34,7 @@ public struct PolicyAuthorizer: Authorizer {
                                              consecutiveDenials: context.consecutiveDenials),
                       effects: nil)
         request.effectsPending = context.effectsPending
+        request.irreversible = context.irreversible
         return request
     }
 

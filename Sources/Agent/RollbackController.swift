@@ -43,6 +43,8 @@ public struct RollbackFailure: Error, CustomStringConvertible {
 }
 
 public protocol LiveStepGuard: AnyObject {
+    /// Whether the action could be undone (a compensation or a checkpoint), decided before the policy.
+    func reversible(_ action: Action) -> Bool
     /// Before the live action: checkpoint and compensation plan.
     func prepare(_ action: Action) throws -> RollbackPlan
     /// After it settled: compares with the rehearsal and rolls back on divergence; `onStep` audits.
@@ -64,6 +66,17 @@ public final class RollbackController: LiveStepGuard {
         self.rehearsal = rehearsal
         self.screenThreshold = screenThreshold ?? rehearsal.driftThreshold
         self.clock = clock
+    }
+
+    public func reversible(_ action: Action) -> Bool {
+        RollbackController.reversible(action, definition: live.definition)
+    }
+
+    /// Pure: the compensation plan's verdict, or a checkpoint strategy that can restore the files.
+    public static func reversible(_ action: Action, definition: SandboxDefinition) -> Bool {
+        if definition.checkpoint != .none { return true }
+        guard let step = try? stepAction(action, undoChord: definition.undoChord) else { return false }
+        return Compensation.plan(for: step, undoChord: definition.undoChord, checkpoint: definition.checkpoint).isReversible
     }
 
     public func prepare(_ action: Action) throws -> RollbackPlan {
