@@ -288,6 +288,49 @@ extension RehearsalLoopTests {
     }
 }
 
+extension RehearsalLoopTests {
+    func testAFailedRollbackStopsTheSessionWithItsOwnExitCode() async throws {
+        // Mousepad without an undo chord and without checkpoints: a save cannot be undone.
+        let definition = try SandboxDefinition(toml: """
+            name = "mousepad-bare"
+            [app]
+            command = ["/usr/bin/mousepad", "--disable-server", "Documents/notes.txt"]
+            [screen]
+            width = 1024
+            height = 768
+            [home]
+            seed = "\(RehearsalLoopTests.repository.path)/Sandboxes/mousepad-home"
+            permitted_writes = ["Documents"]
+            [checkpoint]
+            strategy = "none"
+            """, baseDirectory: "/")
+        let rig = try await rig(definition, window: "notes.txt")
+        let display = rig.display
+        var injected = false
+        let run = try await session(rig, turns: [
+            try turn(#"{"action": "key", "keys": ["ctrl", "End"]}"#),
+            try turn(#"{"action": "key", "keys": ["ctrl", "s"]}"#),
+            try turn(#"{"action": "terminate", "status": "success"}"#),
+        ], rollback: true, inputSpy: { action in
+            if case .key(let chord) = action, chord.normalized == "ctrl+s", !injected {
+                injected = true
+                try? display.pressChord(["ctrl", "a"])
+                try? display.type("oops")
+            }
+        })
+        XCTAssertTrue(injected)
+        XCTAssertEqual(run.result.outcome.status, "rollback_failed", run.result.summary())
+        XCTAssertEqual(run.result.exitCode, 9)
+        let plans = run.records.filter { $0["type"] == .string("rollback") && $0["data"]?["kind"] == .string("plan") }
+        XCTAssertEqual(plans.last?["data"]?["irreversible"], .bool(true), "the save is marked irreversible before it runs")
+        let failed = run.records.filter { $0["type"] == .string("rollback") && $0["data"]?["ok"] == .bool(false) }
+        XCTAssertEqual(failed.count, 1)
+        XCTAssertEqual(strings(run.records, type: "session_end", field: "status"), ["rollback_failed"])
+        XCTAssertEqual(strings(run.records, type: "verification", field: "outcome"), ["matched"],
+                       "step 1 matched; the save that could not be undone has no outcome, the session stopped")
+    }
+}
+
 /// Records what reaches the live input driver, calling `before` just before it is sent.
 final class SpyInput: InputDriver {
     let inner: InputDriver
