@@ -1,8 +1,9 @@
 // `understudy bench sandbox`: what rehearsal costs per step, and where it goes. Starts a live Xvfb and
 // the definition's application on it (live stage), the rehearsal stage on its own Xvfb, and then for
 // each step: the live checkpoint (as before a live step), the rehearsal (drift capture and diff, effect
-// baseline, replay, settle, effect scan, changed region), then the same action on the live display
-// (not timed: it is the step itself).
+// baseline, replay, settle, effect scan, changed region), the same action on the live display (not
+// timed: it is the step itself), then the comparison of the live outcome with the rehearsed one and
+// the keeping-in-step check, as the loop does them.
 
 import Actions
 import Agent
@@ -79,14 +80,13 @@ struct BenchSandboxCommand: AsyncParsableCommand {
         let context = ActionContext(screenWidth: definition.screen.width, screenHeight: definition.screen.height,
                                     target: nil, focused: nil, steps: 0, typedCharacters: 0, elapsedSeconds: 0)
         var samples: [String: [Double]] = [:]
-        var diverged = 0
+        var diverged = 0, rolledBack = 0
         do {
             for i in 0..<steps {
                 let action = Action.key(try KeyChord(parsing: i % 2 == 0 ? "Right" : "Left"))
                 var start = clock.now()
                 let plan = try guardian.prepare(action)
                 samples["checkpoint", default: []].append(clock.now() - start)
-                _ = plan
                 start = clock.now()
                 let report = try await rehearsal.rehearse(action, context: context)
                 samples["total (rehearsal)", default: []].append(clock.now() - start)
@@ -94,17 +94,25 @@ struct BenchSandboxCommand: AsyncParsableCommand {
                 if report.diverged { diverged += 1 }
                 _ = try liveScreen.perform(action)
                 _ = try await Settler(policy: settle, clock: clock).settle(liveScreen)
+                start = clock.now()
+                let outcome = try await guardian.verify(action, plan: plan, rehearsal: report, input: liveScreen) { _ in }
+                samples["verify after live", default: []].append(clock.now() - start)
+                if case .rolledBack = outcome { rolledBack += 1 }
+                start = clock.now()
+                _ = try await rehearsal.keepInStep(executed: true)
+                samples["keep in step", default: []].append(clock.now() - start)
             }
         } catch {
             StandardError.print("understudy: a step failed: \(error)")
             throw ExitCode(1)
         }
 
-        let order = ["drift", "effects.begin", "replay", "settle", "effects.finish", "region", "checkpoint", "total (rehearsal)"]
+        let order = ["drift", "effects.begin", "replay", "settle", "effects.finish", "region", "total (rehearsal)",
+                     "checkpoint", "verify after live", "keep in step"]
         func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s.isEmpty ? 0 : s[s.count / 2] }
         func mean(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count) }
         StandardError.print("rehearsal overhead per step: \(definition.name), \(definition.screen.width)x\(definition.screen.height), "
-                            + "\(steps) steps, quiet period \(quietPeriod) s, \(diverged) diverged")
+                            + "\(steps) steps, quiet period \(quietPeriod) s, \(diverged) diverged, \(rolledBack) rolled back")
         StandardError.print("phase               median ms   mean ms     max ms")
         for phase in order {
             let xs = samples[phase] ?? []
@@ -112,7 +120,8 @@ struct BenchSandboxCommand: AsyncParsableCommand {
                                 + String(format: " %9.1f %9.1f %10.1f", median(xs) * 1000, mean(xs) * 1000, (xs.max() ?? 0) * 1000))
         }
         if json {
-            var out: [String: Any] = ["definition": definition.name, "steps": steps, "quiet_period_s": quietPeriod, "diverged": diverged]
+            var out: [String: Any] = ["definition": definition.name, "steps": steps, "quiet_period_s": quietPeriod, "diverged": diverged,
+                                      "rolled_back": rolledBack]
             for phase in order {
                 let xs = samples[phase] ?? []
                 out[phase] = ["median_ms": median(xs) * 1000, "mean_ms": mean(xs) * 1000, "max_ms": (xs.max() ?? 0) * 1000]
