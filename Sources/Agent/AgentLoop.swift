@@ -274,7 +274,7 @@ public final class AgentLoop {
                 let recipient = action.kind == .key || action.kind == .type ? focused : target
                 if let no = try await askForApproval(step: step, action: action, actionJSON: actionJSON, digest: digest,
                                                      frame: frame, screenshotBlob: screenshotBlob, authorization: second,
-                                                     target: recipient, point: targetPoint) {
+                                                     target: recipient, point: targetPoint, round: "after-rehearsal") {
                     refusal = "not approved after its rehearsal: \(no)"
                 }
             case .allow:
@@ -370,7 +370,7 @@ public final class AgentLoop {
     /// Returns nil when the action may run, or why it may not.
     private func askForApproval(step: Int, action: Action, actionJSON: String, digest: String, frame: Frame,
                                 screenshotBlob: String, authorization: Authorization, target: WindowInfo?,
-                                point: (x: Int, y: Int)?) async throws -> String? {
+                                point: (x: Int, y: Int)?, round: String = "") async throws -> String? {
         var annotatedPath: String?
         var annotatedBlob: String?
         if let directory = configuration.approvalDirectory {
@@ -398,7 +398,7 @@ public final class AgentLoop {
                              annotatedBlob: annotatedBlob))
         guard answer.approved else { return "refused by \(answer.approver)" }
         do {
-            try ledger.consume(answer, step: step, actionDigest: digest, screenshotHash: screenshotBlob)
+            try ledger.consume(answer, step: step, actionDigest: digest, screenshotHash: screenshotBlob, round: round)
         } catch let e as AgentError {
             return e.description
         }
