@@ -134,7 +134,7 @@ public final class RollbackController: LiveStepGuard {
             _ = try input.perform(.key(chord))
             try onStep(RollbackRecord(kind: "compensation", detail: "undo chord \(chord.normalized)", ok: true))
         case .restoreCheckpoint:
-            try restore(plan, onStep: onStep)
+            try await restoreAndWait(plan, onStep: onStep)
             restored = true
         case .irreversible(let why):
             try onStep(RollbackRecord(kind: "compensation", detail: "irreversible: \(why)", ok: false))
@@ -147,7 +147,7 @@ public final class RollbackController: LiveStepGuard {
             var left = HomeDiff.between(checkpoint.manifest, try live.home.snapshot())
             if !left.isEmpty && !restored {
                 try onStep(RollbackRecord(kind: "check", detail: "after the compensation the home still differs from the checkpoint: \(left.all)", ok: false))
-                try restore(plan, onStep: onStep)
+                try await restoreAndWait(plan, onStep: onStep)
                 left = HomeDiff.between(checkpoint.manifest, try live.home.snapshot())
             }
             guard left.isEmpty else {
@@ -159,6 +159,15 @@ public final class RollbackController: LiveStepGuard {
             try onStep(RollbackRecord(kind: "check", detail: "no checkpoint: the home could not be verified", ok: true))
         }
         return .rolledBack(reason)
+    }
+
+    /// Restores the checkpoint, then waits (bounded) for the restarted application's window.
+    private func restoreAndWait(_ plan: RollbackPlan, onStep: (RollbackRecord) throws -> Void) async throws {
+        try restore(plan, onStep: onStep)
+        if live.definition.checkpoint.restartAfterRestore,
+           !(await SandboxRehearsal.waitForWindowUnderPointer(rehearsal.liveScreen, clock: clock)) {
+            try onStep(RollbackRecord(kind: "check", detail: "no window came back under the pointer within 10 s of the restart", ok: false))
+        }
     }
 
     private func restore(_ plan: RollbackPlan, onStep: (RollbackRecord) throws -> Void) throws {
@@ -176,14 +185,6 @@ public final class RollbackController: LiveStepGuard {
             throw RollbackFailure(description: "restoring checkpoint \(checkpoint.id) failed: \(error)")
         }
         for r in audited { try onStep(r) }
-        // The application restarted: wait until its screen is stable before anything compares it.
-        // (No window manager: the pointer stays parked where the window was, so its window is back
-        // when something is under the pointer again; bounded.)
-        let deadline = clock.now() + 10
-        while clock.now() < deadline {
-            if let p = try? rehearsal.liveScreen.pointerPosition(), (try? rehearsal.liveScreen.window(atX: p.x, y: p.y)) ?? nil != nil { break }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
     }
 
     /// The Sandbox's view of an action (it does not import Actions).

@@ -151,13 +151,26 @@ public final class SandboxRehearsal: Rehearsal {
         let why = executed ? SandboxRehearsal.driftWords(drift, homes)
                            : "the rehearsal ran an action the live display did not (" + SandboxRehearsal.driftWords(drift, homes) + ")"
         let steps = try stage.adoptState(of: live)
+        let back = await SandboxRehearsal.waitForWindowUnderPointer(screen, clock: clock)
         let settled = try await Settler(policy: settle, clock: clock).settle(screen)
         return "rehearsal kept in step (\(executed ? "after the live action" : "the live action did not run")): \(why); "
             + "adopted the live state: " + steps.map { "\($0.kind.rawValue) (\($0.detail))" }.joined(separator: ", ")
+            + (back ? "" : "; no window came back under the pointer within 10 s")
             + (settled.stable ? "" : "; the rehearsal screen did not settle afterwards")
     }
 
     // MARK: - Helpers
+
+    /// After an application restart: waits (bounded) until a window is under the pointer again. The
+    /// stages have no window manager, so the pointer stays parked where the window was.
+    static func waitForWindowUnderPointer(_ screen: Screen, clock: Clock, timeout: Double = 10) async -> Bool {
+        let deadline = clock.now() + timeout
+        while clock.now() < deadline {
+            if let p = try? screen.pointerPosition(), (try? screen.window(atX: p.x, y: p.y)) != nil { return true }
+            await clock.sleep(seconds: 0.05)
+        }
+        return false
+    }
 
     func measure(_ rehearsal: Image, against live: Image) throws -> DriftMeasure {
         let d = try rehearsal.difference(from: live, threshold: pixelTolerance)
