@@ -35,6 +35,23 @@ final class IrreversibleConditionTests: XCTestCase {
         XCTAssertEqual(try policy().decision(for: try request(key)).effect, .ask)
     }
 
+    func testAnAskOnIrreversibleActionsDoesNotShadowPermits() throws {
+        XCTAssertEqual(try policy().lint().filter { $0.severity == .error }, [])
+        let unconditional = try Policy(toml: """
+        policy = "p"
+        [[rule]]
+        id = "permit-keys"
+        effect = "permit"
+        actions = ["key"]
+        target.executable = "/usr/bin/zenity"
+        [[rule]]
+        id = "ask-keys"
+        effect = "ask"
+        actions = ["key"]
+        """)
+        XCTAssertEqual(unconditional.lint().filter { $0.severity == .error }.map(\.ruleID), ["permit-keys"])
+    }
+
     func testTheConditionIsPartOfTheCanonicalFormAndTheCaseContext() throws {
         let without = try Policy(toml: """
         policy = "p"
