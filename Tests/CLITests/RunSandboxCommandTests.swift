@@ -36,7 +36,7 @@ final class RunSandboxCommandTests: XCTestCase {
         ].joined(separator: "\n").write(toFile: transcript, atomically: true, encoding: .utf8)
         let repo = RunSandboxCommandTests.repository.path
         let runDir = temporary("run"), key = temporary("key")
-        let result = try CLI.run(["run", "--task", "add eggs and save", "--policy", repo + "/Policies/mousepad-save.toml",
+        let result = try CLI.run(["run", "--task", "add eggs and save", "--policy", repo + "/Policies/mousepad-sandbox.toml",
                                   "--sandbox", repo + "/Sandboxes/mousepad.toml", "--model", "replay:\(transcript)",
                                   "--run-dir", runDir, "--key", key, "--display", x.display],
                                  environment: x.environment, timeout: 120)
