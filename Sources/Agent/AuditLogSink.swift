@@ -60,8 +60,9 @@ public final class AuditLogSink: AuditSink {
             record = .approval(approver: approver, approved: approved, actionDigest: digest, screenshotBlob: shot)
             record.data["step"] = step(n)
             if let annotated { record.data["annotated_blob"] = .string(annotated) }
-        case .rehearsal(let n, let digest, let report):
+        case .rehearsal(let n, let digest, let report, let effectsJSON):
             record = AuditRecord(type: .rehearsal, data: ["step": step(n), "action_digest": .string(digest), "report": .string(report)])
+            if let effectsJSON { record.data["effects"] = try AuditValue.parse(effectsJSON) }
         case .aborted(let n, let digest, let reason):
             record = AuditRecord(type: .verification, data: [
                 "step": step(n), "action_digest": .string(digest), "aborted": .bool(true), "reason": .string(reason),

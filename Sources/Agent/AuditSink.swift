@@ -18,7 +18,9 @@ public enum AuditEvent: Equatable, Sendable {
                   policyHash: String, screenshotBlob: String)
     case approval(step: Int, approver: String, approved: Bool, actionDigest: String, screenshotBlob: String,
                   annotatedBlob: String?)
-    case rehearsal(step: Int, actionDigest: String, report: String)
+    /// `effectsJSON`: what the rehearsal observed (`Sandbox.RehearsalEffects` as JSON), stored as a
+    /// structured `effects` member; nil when nothing was rehearsed.
+    case rehearsal(step: Int, actionDigest: String, report: String, effectsJSON: String? = nil)
     case aborted(step: Int, actionDigest: String, reason: String)
     case execution(step: Int, actionDigest: String, policyHash: String, events: [String], milliseconds: Int)
     case settle(step: Int, stable: Bool, polls: Int, milliseconds: Int)

@@ -3,6 +3,7 @@
 // `PassThroughRehearsal` says plainly that nothing was rehearsed rather than pretending.
 
 import Actions
+import Foundation
 import Sandbox
 
 public struct RehearsalReport: Equatable, Sendable {
@@ -31,6 +32,14 @@ public struct RehearsalReport: Equatable, Sendable {
 
     /// The rehearsal did not start from the live state, so its effects are not the live action's.
     public var diverged: Bool { effects?.diverged ?? false }
+
+    /// The effects as JSON (sorted keys) for the audit record; nil when there are none.
+    public var effectsJSON: String? {
+        guard let effects else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(effects)).map { String(decoding: $0, as: UTF8.self) }
+    }
 }
 
 public protocol Rehearsal {

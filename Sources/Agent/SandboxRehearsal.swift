@@ -192,13 +192,11 @@ public final class SandboxRehearsal: Rehearsal {
         return parts.isEmpty ? "in step" : parts.joined(separator: ", ")
     }
 
-    /// One line for the audit: fidelity first, then what happened, then the effects as JSON.
+    /// One line for the audit: fidelity first, then what happened (the effects themselves go into the
+    /// record's structured `effects` member).
     static func summary(_ e: Sandbox.RehearsalEffects, events: [String]) -> String {
         let fidelity = e.diverged ? "rehearsed, DIVERGED (\(driftWords(e.drift ?? DriftMeasure(changedFraction: 0, region: nil, threshold: 1), e.homeDrift)))"
                                   : "rehearsed"
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let json = (try? encoder.encode(e)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         var said: [String] = []
         if !e.files.isEmpty { said.append("files: " + e.files.map { "\($0.change.rawValue) \($0.path)\($0.permitted ? "" : " (outside the permitted folders)")" }.joined(separator: ", ")) }
         if !e.processesSpawned.isEmpty { said.append("spawned: \(e.spawnedExecutables)") }
@@ -206,6 +204,7 @@ public final class SandboxRehearsal: Rehearsal {
         if !e.windowsDestroyed.isEmpty { said.append("windows destroyed: \(e.windowsDestroyed.map { $0.executable ?? $0.wmClass ?? "?" })") }
         if let r = e.changedRegion { said.append("screen changed in \(r.width)x\(r.height) at (\(r.x), \(r.y))") }
         if said.isEmpty { said.append("no observable effect") }
-        return "\(fidelity): \(events.joined(separator: "; ")); \(said.joined(separator: "; ")); effects \(json)"
+        if !e.limitations.isEmpty { said.append("not observed: " + e.limitations.joined(separator: "; ")) }
+        return "\(fidelity): \(events.joined(separator: "; ")); \(said.joined(separator: "; "))"
     }
 }

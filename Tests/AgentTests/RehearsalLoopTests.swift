@@ -203,6 +203,13 @@ final class RehearsalLoopTests: XCTestCase {
         XCTAssertTrue(reports.first?.contains("deleted keep.txt (outside the permitted folders)") ?? false, "\(reports)")
         XCTAssertTrue(reports.first?.contains("created .profile (outside the permitted folders)") ?? false, "\(reports)")
         XCTAssertTrue(reports.dropFirst().first?.hasPrefix("rehearsal kept in step") ?? false, "\(reports)")
+        // The effects are a structured member of the rehearsal record.
+        let rehearsalRecord = try XCTUnwrap(run.records.first { $0["type"] == .string("rehearsal") })
+        guard case .array(let files)? = rehearsalRecord["data"]?["effects"]?["files"] else { return XCTFail("no effects.files") }
+        XCTAssertEqual(Set(files.compactMap { f -> String? in
+            if case .string(let p)? = f["path"], case .string(let c)? = f["change"] { return "\(c) \(p)" } else { return nil }
+        }), ["created .profile", "deleted keep.txt"])
+        XCTAssertTrue(files.allSatisfy { $0["permitted"] == .bool(false) })
         let decisions = run.records.filter { $0["type"] == .string("decision") }
         XCTAssertEqual(decisions.first?["data"]?["effect"], .string("allow"))
         XCTAssertEqual(decisions.dropFirst().first?["data"]?["effect"], .string("deny"))
