@@ -17,6 +17,8 @@ import Sandbox
 public struct RollbackPlan: Equatable, Sendable {
     public var compensation: Compensation
     public var checkpoint: HomeCheckpoint?
+    /// The live screen before the step: a compensation must bring it back.
+    public var screenBefore: Image?
     /// False when nothing can undo the action (the audit marks it irreversible).
     public var reversible: Bool { compensation.isReversible || checkpoint != nil }
     public var summary: String
@@ -92,9 +94,10 @@ public final class RollbackController: LiveStepGuard {
                                              undoChord: definition.undoChord, checkpoint: definition.checkpoint)
         var summary = "compensation: \(RollbackController.words(compensation))"
         if let checkpoint { summary += "; checkpoint \(checkpoint.id) of the live home (\(checkpoint.manifest.entries.count) entries)" }
-        let plan = RollbackPlan(compensation: compensation, checkpoint: checkpoint, summary: summary)
-        return plan.reversible ? plan : RollbackPlan(compensation: compensation, checkpoint: checkpoint,
-                                                     summary: "IRREVERSIBLE: " + summary)
+        let screenBefore = try SandboxRehearsal.image(rehearsal.liveScreen.capture())
+        var plan = RollbackPlan(compensation: compensation, checkpoint: checkpoint, screenBefore: screenBefore, summary: summary)
+        if !plan.reversible { plan.summary = "IRREVERSIBLE: " + summary }
+        return plan
     }
 
     public func verify(_ action: Action, plan: RollbackPlan, rehearsal report: RehearsalReport, input: InputDriver,
@@ -142,22 +145,41 @@ public final class RollbackController: LiveStepGuard {
         }
         _ = try await Settler(policy: rehearsal.settle, clock: clock).settle(rehearsal.liveScreen)
 
-        // The files must be back at the checkpoint; else restore it (once).
-        if let checkpoint = plan.checkpoint {
-            var left = HomeDiff.between(checkpoint.manifest, try live.home.snapshot())
-            if !left.isEmpty && !restored {
-                try onStep(RollbackRecord(kind: "check", detail: "after the compensation the home still differs from the checkpoint: \(left.all)", ok: false))
-                try await restoreAndWait(plan, onStep: onStep)
-                left = HomeDiff.between(checkpoint.manifest, try live.home.snapshot())
+        // A compensation done in place must bring back the screen from before the step and the files of
+        // the checkpoint; when it did not, the checkpoint is restored (once).
+        if !restored {
+            var left: [String] = []
+            if let before = plan.screenBefore {
+                let d = try rehearsal.measure(try SandboxRehearsal.image(rehearsal.liveScreen.capture()), against: before)
+                if d.changedFraction > screenThreshold {
+                    left.append(String(format: "the screen is %.3f%% away from before the step", d.changedFraction * 100))
+                }
             }
+            if let checkpoint = plan.checkpoint {
+                let files = HomeDiff.between(checkpoint.manifest, try live.home.snapshot())
+                if !files.isEmpty { left.append("the home differs from checkpoint \(checkpoint.id): \(files.all)") }
+            }
+            if !left.isEmpty {
+                try onStep(RollbackRecord(kind: "check", detail: "after the compensation " + left.joined(separator: "; "), ok: false))
+                guard plan.checkpoint != nil else {
+                    throw RollbackFailure(description: "\(reason); the compensation did not undo the step (\(left.joined(separator: "; "))) and there is no checkpoint")
+                }
+                try await restoreAndWait(plan, onStep: onStep)
+                _ = try await Settler(policy: rehearsal.settle, clock: clock).settle(rehearsal.liveScreen)
+                restored = true
+            }
+        }
+        if let checkpoint = plan.checkpoint {
+            let left = HomeDiff.between(checkpoint.manifest, try live.home.snapshot())
             guard left.isEmpty else {
-                try onStep(RollbackRecord(kind: "check", detail: "the home differs from the checkpoint: \(left.all)", ok: false))
+                try onStep(RollbackRecord(kind: "check", detail: "the home differs from checkpoint \(checkpoint.id): \(left.all)", ok: false))
                 throw RollbackFailure(description: "\(reason); the rollback left the home different from the checkpoint: \(left.all)")
             }
-            try onStep(RollbackRecord(kind: "check", detail: "the live home equals checkpoint \(checkpoint.id); the screen is not compared", ok: true))
-        } else {
-            try onStep(RollbackRecord(kind: "check", detail: "no checkpoint: the home could not be verified", ok: true))
         }
+        let filesWord = plan.checkpoint.map { "the live home equals checkpoint \($0.id)" } ?? "no checkpoint: the files were not verified"
+        let screenWord = restored ? "the application was restarted, its screen is not compared"
+                                  : (plan.screenBefore == nil ? "the screen was not compared" : "the screen is back to before the step")
+        try onStep(RollbackRecord(kind: "check", detail: "\(filesWord); \(screenWord)", ok: true))
         return .rolledBack(reason)
     }
 

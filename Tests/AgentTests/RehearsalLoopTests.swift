@@ -338,6 +338,42 @@ extension RehearsalLoopTests {
     }
 }
 
+extension RehearsalLoopTests {
+    func testATypedStepWhoseBackSpacesDoNotRestoreTheScreenFallsBackToTheCheckpoint() async throws {
+        let definition = try SandboxDefinition.load(contentsOf: RehearsalLoopTests.repository.path + "/Sandboxes/mousepad.toml")
+        let rig = try await rig(definition, window: "notes.txt")
+        let liveNotes = rig.live.home.path + "/Documents/notes.txt"
+        let original = try XCTUnwrap(text(liveNotes))
+        let display = rig.display
+        var injected = false
+        let run = try await session(rig, turns: [
+            try turn(#"{"action": "key", "keys": ["ctrl", "End"]}"#),
+            try turn(#"{"action": "type", "text": "eggs"}"#),
+            try turn(#"{"action": "terminate", "status": "success"}"#),
+        ], rollback: true, inputSpy: { action in
+            // The live editor receives extra text the rehearsal never saw just before the typing.
+            if case .type = action, !injected {
+                injected = true
+                try? display.type("XXXXXXXXXXXXXXXXXXXXXXXX")
+            }
+        })
+        XCTAssertTrue(injected)
+        XCTAssertEqual(run.result.outcome, .succeeded, run.result.summary())
+        XCTAssertEqual(text(liveNotes), original)
+        let rollback = run.records.filter { $0["type"] == .string("rollback") && $0["data"]?["kind"] != .string("plan") }
+        let steps = rollback.compactMap { r -> String? in
+            guard case .string(let kind)? = r["data"]?["kind"], case .bool(let ok)? = r["data"]?["ok"] else { return nil }
+            return "\(kind):\(ok)"
+        }
+        XCTAssertEqual(steps, ["divergence:true", "compensation:true", "check:false", "stop-application:true", "restore-home:true",
+                               "verify-home:true", "start-application:true", "check:true"])
+        if case .string(let detail)? = rollback.dropFirst().first?["data"]?["detail"] {
+            XCTAssertTrue(detail.contains("4 × BackSpace"), detail)
+        } else { XCTFail("no compensation record") }
+        XCTAssertEqual(strings(run.records, type: "verification", field: "outcome"), ["matched", "rolled-back"])
+    }
+}
+
 /// Records what reaches the live input driver, calling `before` just before it is sent.
 final class SpyInput: InputDriver {
     let inner: InputDriver
