@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Actions"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "StrictJSON"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Actions", "Policy", "Audit", "Desktop", "Imaging", "Tokenization",
-                                                      "StrictJSON"]),
+                                                      "Sandbox", "StrictJSON"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"]),
     ],
