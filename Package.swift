@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "AuditTests", dependencies: ["Audit", "StrictJSON"]),
         // Fixtures/ (the tiny model's tokenizer) is read through #filePath next to the vision fixtures, not bundled.
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Actions", "Policy", "Audit", "Desktop", "Imaging", "Tokenization",
-                                                      "StrictJSON", "Qwen3VL"],
+                                                      "Sandbox", "StrictJSON", "Qwen3VL"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"]),

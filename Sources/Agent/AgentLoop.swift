@@ -49,6 +49,8 @@ public final class AgentLoop {
     let authorizer: Authorizer
     let approver: Approver
     let rehearsal: Rehearsal
+    /// Checkpoint before and comparison/rollback after each live step (nil: none).
+    let stepGuard: LiveStepGuard?
     let audit: AuditSink
     let encoder: FrameEncoder
     let clock: Clock
@@ -69,7 +71,7 @@ public final class AgentLoop {
     private var executionTimes: [Double] = []
 
     public init(planner: Planner, screen: Screen, input: InputDriver, authorizer: Authorizer, approver: Approver,
-                rehearsal: Rehearsal = PassThroughRehearsal(), audit: AuditSink, encoder: FrameEncoder,
+                rehearsal: Rehearsal = PassThroughRehearsal(), stepGuard: LiveStepGuard? = nil, audit: AuditSink, encoder: FrameEncoder,
                 clock: Clock = SystemClock(), configuration: LoopConfiguration,
                 logger: Logger = Logger(label: "understudy.agent")) {
         self.planner = planner
@@ -78,6 +80,7 @@ public final class AgentLoop {
         self.authorizer = authorizer
         self.approver = approver
         self.rehearsal = rehearsal
+        self.stepGuard = stepGuard
         self.audit = audit
         self.encoder = encoder
         self.clock = clock
@@ -179,10 +182,15 @@ public final class AgentLoop {
         let focused = try desktop { try screen.focusedWindow() }
         let now = clock.now()
         executionTimes.removeAll { now - $0 > 60 }
-        let context = ActionContext(screenWidth: frame.width, screenHeight: frame.height, pointer: pointer,
+        var context = ActionContext(screenWidth: frame.width, screenHeight: frame.height, pointer: pointer,
                                     target: target, focused: focused, steps: step - 1,
                                     actionsInLastMinute: executionTimes.count, typedCharacters: typedCharacters,
                                     consecutiveDenials: refusalsInARow, elapsedSeconds: now - started)
+        // Rehearsal: effect rules are decided after the rehearsal, before the live action (only actions
+        // that send input events are rehearsed; for the others effect rules still fail safe).
+        context.effectsPending = rehearsal.providesEffects && authorizer is EffectsAuthorizer && !action.kind.isObservationOnly
+        // Rollback: whether the sandbox could undo the action, for rules on irreversible actions.
+        context.irreversible = stepGuard.map { !$0.reversible(action) }
         let authorization: Authorization
         do { authorization = try authorizer.authorize(action, context: context) } catch {
             throw Stop(outcome: .safetyFailed("the policy failed: \(error)"))
@@ -240,12 +248,46 @@ public final class AgentLoop {
         do { report = try await rehearsal.rehearse(action, context: context) } catch {
             throw Stop(outcome: .safetyFailed("the rehearsal failed: \(error)"))
         }
-        try record(.rehearsal(step: step, actionDigest: digest, report: report.summary))
+        try record(.rehearsal(step: step, actionDigest: digest, report: report.summary, effectsJSON: report.effectsJSON))
         if report.blocks {
             denied += 1
             refuse(StepNote(index: step, action: gridJSON, outcome: .denied("rehearsal: \(report.summary)")),
                    feedback: "Your last action (\(gridJSON)) was stopped by its rehearsal: \(report.summary). It was not performed.")
+            try await keepRehearsalInStep(step: step, digest: digest, executed: false)
             return nil
+        }
+        // Rehearsal: the second decision, on the rehearsal's effects (docs/safety-design.md §3).
+        if context.effectsPending, let effectsAuthorizer = authorizer as? EffectsAuthorizer {
+            let second: Authorization
+            do { second = try effectsAuthorizer.authorize(action, context: context, rehearsal: report) } catch {
+                throw Stop(outcome: .safetyFailed("the policy failed on the rehearsal's effects: \(error)"))
+            }
+            try record(.decision(step: step, actionDigest: digest, verdict: second.verdict, ruleIDs: second.ruleIDs,
+                                 reason: "after rehearsal: \(second.reason)", policyHash: authorizer.policyHash,
+                                 screenshotBlob: screenshotBlob))
+            let why = second.ruleIDs.isEmpty ? second.reason : "\(second.reason) [\(second.ruleIDs.joined(separator: ", "))]"
+            var refusal: String?
+            switch second.verdict {
+            case .deny:
+                refusal = "denied on its rehearsed effects: \(why)"
+            case .ask:
+                let recipient = action.kind == .key || action.kind == .type ? focused : target
+                if let no = try await askForApproval(step: step, action: action, actionJSON: actionJSON, digest: digest,
+                                                     frame: frame, screenshotBlob: screenshotBlob, authorization: second,
+                                                     target: recipient, point: targetPoint, round: "after-rehearsal") {
+                    refusal = "not approved after its rehearsal: \(no)"
+                }
+            case .allow:
+                break
+            }
+            if let refusal {
+                logger.info("step \(step): \(refusal)")
+                denied += 1
+                refuse(StepNote(index: step, action: gridJSON, outcome: .denied(refusal)),
+                       feedback: "Your last action (\(gridJSON)) was \(refusal). It was not performed; choose another way or stop.")
+                try await keepRehearsalInStep(step: step, digest: digest, executed: false)
+                return nil
+            }
         }
 
         // Time of check, time of use: the window that will receive the input must still be the one
@@ -261,9 +303,22 @@ public final class AgentLoop {
         }
         if let reason = changed {
             try record(.aborted(step: step, actionDigest: digest, reason: reason))
+            try await keepRehearsalInStep(step: step, digest: digest, executed: false)
             notes.append(StepNote(index: step, action: gridJSON, outcome: .failed(reason)))
             feedback = "Your last action (\(gridJSON)) was not performed: \(reason). Look at the new screenshot."
             return nil
+        }
+
+        // Rollback: a checkpoint and the compensation plan before the live step (docs/safety-design.md §4).
+        var rollbackPlan: RollbackPlan?
+        if let stepGuard {
+            do { rollbackPlan = try stepGuard.prepare(action) } catch {
+                throw Stop(outcome: .safetyFailed("the checkpoint before the live step failed: \(error)"))
+            }
+            if let plan = rollbackPlan {
+                try record(.rollback(step: step, actionDigest: digest, kind: "plan", detail: plan.summary, ok: true,
+                                     irreversible: !plan.reversible))
+            }
         }
 
         // Execute.
@@ -282,6 +337,31 @@ public final class AgentLoop {
         let settled = try await desktopAsync { try await Settler(policy: configuration.settle, clock: clock).settle(screen) }
         try record(.settle(step: step, stable: settled.stable, polls: settled.polls,
                            milliseconds: Int(settled.seconds * 1000)))
+        // Rollback: compare the live outcome with the rehearsed one; undo the step when they differ.
+        if let stepGuard, let plan = rollbackPlan {
+            let outcome: LiveStepOutcome
+            do {
+                outcome = try await stepGuard.verify(action, plan: plan, rehearsal: report, input: input) { r in
+                    try self.record(.rollback(step: step, actionDigest: digest, kind: r.kind, detail: r.detail, ok: r.ok,
+                                              irreversible: false))
+                }
+            } catch let stop as Stop { throw stop } catch {
+                throw Stop(outcome: .rollbackFailed("\(error)"))
+            }
+            switch outcome {
+            case .matched(let detail):
+                try record(.verification(step: step, actionDigest: digest, outcome: "matched", detail: detail))
+            case .notVerified(let detail):
+                try record(.verification(step: step, actionDigest: digest, outcome: "not-verified", detail: detail))
+            case .rolledBack(let detail):
+                try record(.verification(step: step, actionDigest: digest, outcome: "rolled-back", detail: detail))
+                try await keepRehearsalInStep(step: step, digest: digest, executed: true)
+                notes.append(StepNote(index: step, action: gridJSON, outcome: .failed("rolled back: \(detail)")))
+                feedback = "Your last action (\(gridJSON)) did not do on the live screen what its rehearsal did (\(detail)); it was rolled back. Look at the new screenshot."
+                return nil
+            }
+        }
+        try await keepRehearsalInStep(step: step, digest: digest, executed: true)
         notes.append(StepNote(index: step, action: gridJSON, outcome: .executed))
         refusalsInARow = 0
         return nil
@@ -290,7 +370,7 @@ public final class AgentLoop {
     /// Returns nil when the action may run, or why it may not.
     private func askForApproval(step: Int, action: Action, actionJSON: String, digest: String, frame: Frame,
                                 screenshotBlob: String, authorization: Authorization, target: WindowInfo?,
-                                point: (x: Int, y: Int)?) async throws -> String? {
+                                point: (x: Int, y: Int)?, round: String = "") async throws -> String? {
         var annotatedPath: String?
         var annotatedBlob: String?
         if let directory = configuration.approvalDirectory {
@@ -318,11 +398,22 @@ public final class AgentLoop {
                              annotatedBlob: annotatedBlob))
         guard answer.approved else { return "refused by \(answer.approver)" }
         do {
-            try ledger.consume(answer, step: step, actionDigest: digest, screenshotHash: screenshotBlob)
+            try ledger.consume(answer, step: step, actionDigest: digest, screenshotHash: screenshotBlob, round: round)
         } catch let e as AgentError {
             return e.description
         }
         return nil
+    }
+
+    /// Brings the rehearsal display back in step with the live one after a step (it ran the action
+    /// first); what it did is audited as a rehearsal record. A failure stops the session: effects
+    /// rehearsed on a state the live display does not have would mislead the policy.
+    private func keepRehearsalInStep(step: Int, digest: String, executed: Bool) async throws {
+        let done: String?
+        do { done = try await rehearsal.keepInStep(executed: executed) } catch {
+            throw Stop(outcome: .safetyFailed("the rehearsal could not be kept in step: \(error)"))
+        }
+        if let done { try record(.rehearsal(step: step, actionDigest: digest, report: done)) }
     }
 
     private func refuse(_ note: StepNote, feedback: String) {

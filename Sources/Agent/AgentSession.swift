@@ -24,6 +24,10 @@ public struct AgentSession {
     public var sandboxHash: String
     /// Wraps the input driver (tests count events with it).
     public var inputWrapper: ((InputDriver) -> InputDriver)?
+    /// The dry run before each live action (`SandboxRehearsal` with a sandbox; otherwise nothing is rehearsed).
+    public var rehearsal: Rehearsal = PassThroughRehearsal()
+    /// Checkpoints and rollback of live steps (`RollbackController` with a sandbox; nil: none).
+    public var stepGuard: LiveStepGuard?
 
     public static let defaultMaxSteps = 30
     public static let defaultMaxSeconds = 600.0
@@ -67,7 +71,7 @@ public struct AgentSession {
         let screen = DisplayScreen(display: display)
         let input = inputWrapper?(screen) ?? screen
         let loop = AgentLoop(planner: planner, screen: screen, input: input, authorizer: PolicyAuthorizer(policy: policy),
-                             approver: approver, audit: sink, encoder: ImagingEncoder(), configuration: configuration,
+                             approver: approver, rehearsal: rehearsal, stepGuard: stepGuard, audit: sink, encoder: ImagingEncoder(), configuration: configuration,
                              logger: logger)
         return await loop.run()
     }

@@ -70,8 +70,9 @@ public struct ApprovalLedger: Sendable {
     public init() {}
 
     /// Checks that `answer` grants exactly `actionDigest` on `screenshotHash` and was not used before,
-    /// and marks it used.
-    public mutating func consume(_ answer: ApprovalAnswer, step: Int, actionDigest: String, screenshotHash: String) throws {
+    /// and marks it used. `round` tells apart the asks of one step (before and after its rehearsal).
+    public mutating func consume(_ answer: ApprovalAnswer, step: Int, actionDigest: String, screenshotHash: String,
+                                 round: String = "") throws {
         guard answer.approved else { throw AgentError.approvalMismatch("the action was not approved") }
         guard answer.actionDigest == actionDigest else {
             throw AgentError.approvalMismatch("approved action \(answer.actionDigest.prefix(12))…, about to run \(actionDigest.prefix(12))…")
@@ -79,7 +80,7 @@ public struct ApprovalLedger: Sendable {
         guard answer.screenshotHash == screenshotHash else {
             throw AgentError.approvalMismatch("approved on screenshot \(answer.screenshotHash.prefix(12))…, decided on \(screenshotHash.prefix(12))…")
         }
-        let key = "\(step):\(actionDigest):\(screenshotHash)"
+        let key = "\(step):\(actionDigest):\(screenshotHash)" + (round.isEmpty ? "" : ":\(round)")
         guard used.insert(key).inserted else { throw AgentError.approvalMismatch("approval already used") }
     }
 }

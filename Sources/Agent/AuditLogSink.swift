@@ -61,8 +61,9 @@ public final class AuditLogSink: AuditSink {
             record = .approval(approver: approver, approved: approved, actionDigest: digest, screenshotBlob: shot)
             record.data["step"] = step(n)
             if let annotated { record.data["annotated_blob"] = .string(annotated) }
-        case .rehearsal(let n, let digest, let report):
+        case .rehearsal(let n, let digest, let report, let effectsJSON):
             record = AuditRecord(type: .rehearsal, data: ["step": step(n), "action_digest": .string(digest), "report": .string(report)])
+            if let effectsJSON { record.data["effects"] = try AuditJSON.parse(effectsJSON) }
         case .aborted(let n, let digest, let reason):
             record = AuditRecord(type: .verification, data: [
                 "step": step(n), "action_digest": .string(digest), "aborted": .bool(true), "reason": .string(reason),
@@ -73,6 +74,15 @@ public final class AuditLogSink: AuditSink {
         case .settle(let n, let stable, let polls, let ms):
             record = AuditRecord(type: .settle, data: [
                 "step": step(n), "stable": .bool(stable), "polls": .int(Int64(polls)), "duration_ms": .int(Int64(ms)),
+            ])
+        case .verification(let n, let digest, let outcome, let detail):
+            record = AuditRecord(type: .verification, data: [
+                "step": step(n), "action_digest": .string(digest), "outcome": .string(outcome), "detail": .string(detail),
+            ])
+        case .rollback(let n, let digest, let kind, let detail, let ok, let irreversible):
+            record = AuditRecord(type: .rollback, data: [
+                "step": step(n), "action_digest": .string(digest), "kind": .string(kind), "detail": .string(detail),
+                "ok": .bool(ok), "irreversible": .bool(irreversible),
             ])
         case .sessionEnd(let status, let steps):
             // Writes session_end and the final signed checkpoint.

@@ -18,10 +18,17 @@ public enum AuditEvent: Equatable, Sendable {
                   policyHash: String, screenshotBlob: String)
     case approval(step: Int, approver: String, approved: Bool, actionDigest: String, screenshotBlob: String,
                   annotatedBlob: String?)
-    case rehearsal(step: Int, actionDigest: String, report: String)
+    /// `effectsJSON`: what the rehearsal observed (`Sandbox.RehearsalEffects` as JSON), stored as a
+    /// structured `effects` member; nil when nothing was rehearsed.
+    case rehearsal(step: Int, actionDigest: String, report: String, effectsJSON: String? = nil)
     case aborted(step: Int, actionDigest: String, reason: String)
     case execution(step: Int, actionDigest: String, policyHash: String, events: [String], milliseconds: Int)
     case settle(step: Int, stable: Bool, polls: Int, milliseconds: Int)
+    /// The live outcome compared with the rehearsed one (`outcome`: matched, not-verified, rolled-back).
+    case verification(step: Int, actionDigest: String, outcome: String, detail: String)
+    /// A rollback plan before a live step (`kind` "plan", `irreversible` when nothing can undo it), or
+    /// one step of a rollback after it.
+    case rollback(step: Int, actionDigest: String, kind: String, detail: String, ok: Bool, irreversible: Bool)
     case sessionEnd(status: String, steps: Int)
 }
 

@@ -23,6 +23,11 @@ public struct ActionContext: Equatable, Sendable {
     public var consecutiveDenials: Int
     /// Seconds since the session started.
     public var elapsedSeconds: Double
+    /// A rehearsal follows this decision and the policy is asked again with its effects before the
+    /// action runs, so effect conditions are pending now (rather than failing safe).
+    public var effectsPending = false
+    /// Whether the sandbox could undo the action (false) or not (true); nil without a sandbox.
+    public var irreversible: Bool?
 
     public init(screenWidth: Int, screenHeight: Int, pointer: (x: Int, y: Int)? = nil, target: WindowInfo?,
                 focused: WindowInfo?, steps: Int, actionsInLastMinute: Int = 0, typedCharacters: Int,
@@ -44,6 +49,7 @@ public struct ActionContext: Equatable, Sendable {
             && a.pointer?.y == b.pointer?.y && a.target == b.target && a.focused == b.focused && a.steps == b.steps
             && a.actionsInLastMinute == b.actionsInLastMinute && a.typedCharacters == b.typedCharacters
             && a.consecutiveDenials == b.consecutiveDenials && a.elapsedSeconds == b.elapsedSeconds
+            && a.effectsPending == b.effectsPending && a.irreversible == b.irreversible
     }
 }
 

@@ -1,6 +1,7 @@
 // `Authorizer` over `Policy`: the loop's context as a `PolicyRequest`, the decision as a verdict.
-// The policy sees windows as the X server describes them (executable from X-Resource), and no
-// rehearsal effects until a rehearsal display exists (`effects` nil: rules on effects fail safe).
+// The policy sees windows as the X server describes them (executable from X-Resource). Effects:
+// without a rehearsal `effects` is nil and rules on effects fail safe; with one, the first decision
+// marks them pending and the second (`EffectsAuthorizer`, after the rehearsal) supplies them.
 
 import Actions
 import Desktop
@@ -24,7 +25,7 @@ public struct PolicyAuthorizer: Authorizer {
     }
 
     static func request(_ action: Action, _ context: ActionContext) -> PolicyRequest {
-        PolicyRequest(action: action, screenWidth: context.screenWidth, screenHeight: context.screenHeight,
+        var request = PolicyRequest(action: action, screenWidth: context.screenWidth, screenHeight: context.screenHeight,
                       pointer: context.pointer.map { Point(x: Double($0.x), y: Double($0.y)) },
                       windowUnderPoint: context.target.map(facts), focusedWindow: context.focused.map(facts),
                       budget: BudgetCounters(steps: context.steps, elapsedSeconds: context.elapsedSeconds,
@@ -32,6 +33,9 @@ public struct PolicyAuthorizer: Authorizer {
                                              typedCharacters: context.typedCharacters,
                                              consecutiveDenials: context.consecutiveDenials),
                       effects: nil)
+        request.effectsPending = context.effectsPending
+        request.irreversible = context.irreversible
+        return request
     }
 
     static func facts(_ w: WindowInfo) -> WindowFacts {

@@ -23,6 +23,8 @@ public enum SessionOutcome: Equatable, Sendable {
     case plannerFailed(String)
     case desktopFailed(String)
     case safetyFailed(String)
+    /// A live step diverged from its rehearsal and could not be rolled back.
+    case rollbackFailed(String)
 
     public var exitCode: Int32 {
         switch self {
@@ -34,6 +36,7 @@ public enum SessionOutcome: Equatable, Sendable {
         case .plannerFailed: return 6
         case .desktopFailed: return 7
         case .safetyFailed: return 8
+        case .rollbackFailed: return 9
         }
     }
 
@@ -49,6 +52,7 @@ public enum SessionOutcome: Equatable, Sendable {
         case .plannerFailed: return "model_failed"
         case .desktopFailed: return "desktop_failed"
         case .safetyFailed: return "safety_failed"
+        case .rollbackFailed: return "rollback_failed"
         }
     }
 
@@ -63,6 +67,7 @@ public enum SessionOutcome: Equatable, Sendable {
         case .plannerFailed(let m): return "stopped: the model failed (\(m))"
         case .desktopFailed(let m): return "stopped: the desktop failed (\(m))"
         case .safetyFailed(let m): return "stopped: \(m)"
+        case .rollbackFailed(let m): return "stopped: a rollback failed (\(m))"
         }
     }
 }

@@ -59,7 +59,8 @@ extension Policy {
         if let c = rule.focused { checks += windowChecks(c, request.focusedWindow, label: "focused", request: request) }
         if let c = rule.text { checks += textChecks(c, request) }
         if let c = rule.keys { checks.append(keyCheck(c, effect: rule.effect, request)) }
-        if let c = rule.effects { checks += effectChecks(c, request.effects) }
+        if let c = rule.effects { checks += effectChecks(c, request.effects, pending: request.effectsPending) }
+        if let wanted = rule.irreversible { checks.append(irreversibleCheck(wanted, request.irreversible)) }
 
         var notes = ["action \(kind.rawValue) is listed"]
         var failed = false, allHold = true
@@ -170,7 +171,15 @@ extension Policy {
         return .fails("chord \(chord.normalized) is not among \(c.any.map(\.normalized))")
     }
 
-    static func effectChecks(_ c: EffectsCondition, _ effects: RehearsalEffects?) -> [Check] {
+    static func irreversibleCheck(_ wanted: Bool, _ irreversible: Bool?) -> Check {
+        guard let irreversible else { return .error("whether the action can be undone is unknown (no sandbox)") }
+        return irreversible == wanted ? .holds("irreversible: \(irreversible)") : .fails("irreversible: \(irreversible)")
+    }
+
+    static func effectChecks(_ c: EffectsCondition, _ effects: RehearsalEffects?, pending: Bool = false) -> [Check] {
+        if effects == nil && pending {
+            return [.fails("effects pending: the action is rehearsed next and decided again with its effects")]
+        }
         guard let e = effects else { return [.error("the action was not rehearsed, so its effects are unknown")] }
         var checks: [Check] = []
         if let dirs = c.filesOutside {

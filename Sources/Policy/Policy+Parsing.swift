@@ -20,6 +20,7 @@
 //   keys.any = ["ctrl+alt+t", "super", …]              any spelling KeyChord understands
 //   effects.files_outside = ["/dir", …]  effects.new_window = bool  effects.new_window_executable = [...]
 //   effects.spawned = [...]  effects.spawned_any = bool  effects.network = bool
+//   irreversible = bool                                 the sandbox can (false) / cannot (true) undo the action
 
 import Actions
 import Foundation
@@ -140,6 +141,7 @@ extension Policy {
             }
             rule.effects = c
         }
+        rule.irreversible = try r.bool("irreversible")
         return rule
     }
 

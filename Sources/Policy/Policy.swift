@@ -57,6 +57,9 @@ public struct Rule: Sendable {
     public var text: TextCondition?
     public var keys: KeyCondition?
     public var effects: EffectsCondition?
+    /// Holds when the action can (false) or cannot (true) be undone in the sandbox: no compensation and
+    /// no checkpoint. Unknown (no sandbox) fails to evaluate, which is fail-safe like `effects`.
+    public var irreversible: Bool?
 
     public init(id: String, effect: RuleEffect, actions: Set<ActionKind>, reason: String? = nil,
                 target: WindowCondition? = nil, focused: WindowCondition? = nil, text: TextCondition? = nil,

@@ -27,10 +27,12 @@ public struct PolicyContext: Equatable, Sendable {
     public var focused: Focus = .sameAsWindow
     public var budget = BudgetCounters()
     public var effects: RehearsalEffects?
+    /// `irreversible = true | false`; absent: unknown.
+    public var irreversible: Bool?
 
     public init() {}
 
-    static let keys = ["screen", "pointer", "window", "focused", "budget", "effects"]
+    static let keys = ["screen", "pointer", "window", "focused", "budget", "effects", "irreversible"]
 
     /// Reads the context keys present in `t` over `self`.
     mutating func read(from t: inout TOMLReader) throws {
@@ -53,6 +55,7 @@ public struct PolicyContext: Equatable, Sendable {
             budget.consecutiveDenials = try b.int("consecutive_denials") ?? budget.consecutiveDenials
             try b.finish()
         }
+        if let v = try t.bool("irreversible") { irreversible = v }
         if var e = try t.table("effects") {
             var fx = RehearsalEffects()
             fx.filesWritten = try e.strings("files_written") ?? []
@@ -106,7 +109,9 @@ public struct PolicyContext: Equatable, Sendable {
         case .sameAsWindow: focusedWindow = window
         case .window(let f): focusedWindow = f
         }
-        return PolicyRequest(action: action, screenWidth: w, screenHeight: h, pointer: pointer, windowUnderPoint: window,
-                             focusedWindow: focusedWindow, budget: budget, effects: effects)
+        var request = PolicyRequest(action: action, screenWidth: w, screenHeight: h, pointer: pointer, windowUnderPoint: window,
+                                    focusedWindow: focusedWindow, budget: budget, effects: effects)
+        request.irreversible = irreversible
+        return request
     }
 }

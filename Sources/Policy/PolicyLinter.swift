@@ -82,7 +82,8 @@ extension Policy {
         guard case .object(let members) = canonical(rule) else { return [:] }
         var out: [String: String] = [:]
         for (group, value) in members where !["id", "effect", "actions", "reason"].contains(group) {
-            guard case .object(let fields) = value else { continue }
+            // A condition that is a single value (`irreversible`) is a condition of its own.
+            guard case .object(let fields) = value else { out[group] = value.serialized; continue }
             for (field, v) in fields { out["\(group).\(field)"] = v.serialized }
         }
         return out

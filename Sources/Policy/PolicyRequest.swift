@@ -88,6 +88,12 @@ public struct PolicyRequest: Equatable, Sendable {
     public var budget: BudgetCounters
     /// nil when the action was not rehearsed.
     public var effects: RehearsalEffects?
+    /// True for the decision made before a rehearsal that will follow: `effects` is nil because they
+    /// are not known yet, and the caller promises to ask again with them before the action runs.
+    /// Effect conditions then do not hold (instead of failing safe); the second decision settles them.
+    public var effectsPending = false
+    /// Whether the action could be undone in the sandbox (compensation or checkpoint); nil: unknown.
+    public var irreversible: Bool?
 
     public init(action: Action, screenWidth: Int, screenHeight: Int, pointer: Point? = nil,
                 windowUnderPoint: WindowFacts? = nil, focusedWindow: WindowFacts? = nil,

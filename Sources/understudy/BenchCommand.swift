@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (commands, not timed tests).",
-        subcommands: [BenchDesktopCommand.self, Model.self])
+        subcommands: [BenchDesktopCommand.self, BenchSandboxCommand.self, Model.self])
 }
 
 /// VmRSS / VmHWM of this process from /proc/self/status, in bytes (nil where /proc is unavailable).

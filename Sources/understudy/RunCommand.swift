@@ -15,7 +15,7 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 success (terminate success or answer), 1 the model gave up, 2 usage or set-up \
             error, 3 a budget ran out, 4 too many refusals in a row, 5 audit failure, 6 model failure, \
-            7 desktop failure, 8 policy/approval/rehearsal failure.
+            7 desktop failure, 8 policy/approval/rehearsal failure, 9 a rollback failed.
             """)
 
     @Option(help: "What to do, in words.")
@@ -24,7 +24,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The policy file (TOML). Default: Policies/default.toml (observation only).")
     var policy: String?
 
-    @Option(help: "A sandbox definition (recorded by hash; the rehearsal display is not wired yet).")
+    @Option(help: "A sandbox definition: its application runs sandboxed on the display (live) and on a private rehearsal display; each action is rehearsed first, and a live step that diverges is rolled back.")
     var sandbox: String?
 
     @Option(help: "replay:F.jsonl, openai:URL[#model], or a Hugging Face Qwen3-VL directory (the native engine; .gguf is refused).")
@@ -63,6 +63,7 @@ struct RunCommand: AsyncParsableCommand {
         CLILogging.bootstrap(verbose: verbose)
         let logger = Logger(label: "understudy.run")
         let setup: AgentSession
+        var sandboxRun: SandboxRun?
         do {
             let policy = try RunSetup.loadPolicy(self.policy)
             configureThreads()  // the native engine's BLAS threads, as the model commands set them
@@ -74,12 +75,20 @@ struct RunCommand: AsyncParsableCommand {
                                        signingKey: try RunSetup.signingKey(key), approver: approver, maxSteps: maxSteps,
                                        modelPixelBudget: pixelBudget, sandboxHash: try RunSetup.sandboxHash(sandbox))
             session.settle = SettlePolicy()
+            if let sandbox {
+                // Sandbox: live and rehearsal stages, each after its isolation check (a failure refuses the run).
+                let started = try SandboxRunSetup.start(definitionPath: sandbox, display: x11)
+                sandboxRun = started
+                session.rehearsal = started.rehearsal
+                session.stepGuard = RollbackController(rehearsal: started.rehearsal)
+            }
             setup = session
         } catch {
             RunSetup.fail("\(error)")
         }
         let result: SessionResult
-        do { result = try await setup.run(logger: logger) } catch { RunSetup.fail("\(error)") }
+        do { result = try await setup.run(logger: logger) } catch { sandboxRun?.stop(); RunSetup.fail("\(error)") }
+        sandboxRun?.stop()
         RunSetup.report(result, runDirectory: setup.runDirectory, extra: [:])
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }

@@ -98,6 +98,8 @@ final class FakeAudit: AuditSink {
             case .aborted: return "aborted"
             case .execution: return "execution"
             case .settle: return "settle"
+            case .verification(_, _, let outcome, _): return "verification:\(outcome)"
+            case .rollback(_, _, let kind, _, _, _): return "rollback:\(kind)"
             case .sessionEnd(let s, _): return "end:\(s)"
             }
         }
