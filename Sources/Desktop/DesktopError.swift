@@ -23,7 +23,6 @@ public enum DesktopError: Error, Equatable, CustomStringConvertible {
     case pointOutsideScreen(x: Int, y: Int, screenWidth: Int, screenHeight: Int)
     case invalidArgument(operation: String, reason: String)
     case unknownKey(name: String)
-    case invalidChord(text: String, reason: String)
     case noKeycode(keysym: UInt, name: String)
     case untypableCharacter(scalar: UInt32, position: Int)
     // Windows
@@ -48,7 +47,6 @@ public enum DesktopError: Error, Equatable, CustomStringConvertible {
         case let .pointOutsideScreen(x, y, w, h): return "point (\(x), \(y)) is outside the \(w)x\(h) screen"
         case let .invalidArgument(op, reason): return "\(op): \(reason)"
         case let .unknownKey(name): return "unknown key name \"\(name)\""
-        case let .invalidChord(text, reason): return "invalid key chord \"\(text)\": \(reason)"
         case let .noKeycode(ks, name): return "no keycode for keysym 0x\(String(ks, radix: 16)) (\(name)) and no spare keycode to bind it to"
         case let .untypableCharacter(scalar, pos):
             return "character U+\(String(scalar, radix: 16, uppercase: true)) at position \(pos) cannot be typed"

@@ -1,6 +1,8 @@
 import CX11
 
-/// Key names as people and models write them, resolved to X keysyms.
+/// Key names resolved to X keysyms. Chords arrive as lists of names: spelling a chord as text
+/// ("ctrl+shift+t", "C-M-t") and normalizing it is `Actions.KeyChord`'s job, and what the policy saw
+/// is what reaches this layer, already as keysym names.
 ///
 /// Accepted, in this order: an exact X keysym name (`Return`, `Control_L`, `t`, `T`, `eacute`,
 /// `XF86AudioMute`); a common spelling, case-insensitive (`ctrl`, `Enter`, `esc`, `pgup`, `win`);
@@ -61,34 +63,6 @@ public enum KeyNames {
         case 0x20...0x7e, 0xa0...0xff: return KeySymbol(v)
         case 0...0x1f, 0x7f...0x9f: return nil
         default: return 0x0100_0000 + KeySymbol(v)
-        }
-    }
-
-    /// Splits a chord written with `+` ("ctrl+shift+t", "ctrl++", "+") into key names.
-    public static func chordNames(_ text: String) throws -> [String] {
-        let t = text.trimmingWhitespace
-        guard !t.isEmpty else { throw DesktopError.invalidChord(text: text, reason: "empty") }
-        if t == "+" { return ["+"] }
-        var body = Substring(t)
-        var trailingPlus = false
-        if body.hasSuffix("++") {
-            body = body.dropLast(2)
-            trailingPlus = true
-        }
-        var names = body.isEmpty ? [] : body.split(separator: "+", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace }
-        if trailingPlus { names.append("+") }
-        if names.contains(where: { $0.isEmpty }) {
-            throw DesktopError.invalidChord(text: text, reason: "a key name between '+' signs is empty")
-        }
-        return names
-    }
-
-    /// Parses a chord and resolves every key: "ctrl+shift+t" → [Control_L, Shift_L, t].
-    public static func chord(_ text: String) throws -> [KeySymbol] {
-        try chordNames(text).map { name in
-            do { return try keysym(named: name) } catch {
-                throw DesktopError.invalidChord(text: text, reason: "unknown key \"\(name)\"")
-            }
         }
     }
 

@@ -94,11 +94,6 @@ extension X11Display {
         return (strokes, bindings, consumed)
     }
 
-    /// A chord written as people write it: "ctrl+shift+t", "alt+F4", "Return".
-    public func pressChord(_ text: String) throws {
-        try pressChord(KeyNames.chordNames(text))
-    }
-
     public func pressChord(_ keys: [String]) throws {
         try requireXTest("key chord")
         guard !keys.isEmpty, keys.count <= 8 else {

@@ -42,10 +42,10 @@ final class ApplicationTests: XCTestCase {
 
     func testChordsEditZenityEntry() throws {
         let (app, window) = try start("zenity", ["--entry", "--title", "Chords", "--text", "Edit", "--entry-text", "old text"])
-        try desk.display.pressChord(KeyNames.chordNames("ctrl+a"))      // select all …
+        try desk.display.pressChord(["ctrl", "a"]) // select all …
         try desk.display.type("hello world")                            // … and replace it
-        try desk.display.pressChord(KeyNames.chordNames("ctrl+BackSpace")) // delete the last word
-        try desk.display.pressChord(KeyNames.chordNames("shift+Home"))  // select back to the start …
+        try desk.display.pressChord(["ctrl", "BackSpace"]) // delete the last word
+        try desk.display.pressChord(["shift", "Home"]) // select back to the start …
         try desk.display.pressChord(["ctrl", "c"])                      // … copy it
         try desk.display.pressChord(["End"])
         try desk.display.pressChord(["ctrl", "v"])                      // and paste it at the end
@@ -153,7 +153,7 @@ final class ApplicationTests: XCTestCase {
         // text shows before confirming, or Return may overtake it.
         try desk.waitFor("the pasted text to show") { try desk.display.capture(region: field) != empty }
         try desk.waitUntilStill(region: field)
-        try desk.display.pressChord("Return")
+        try desk.display.pressChord(["Return"])
         let (status, out) = try target.waitForExit(timeout: 10)
         XCTAssertEqual(status, 0, target.stderrText)
         XCTAssertEqual(out, "from-primary\n")
@@ -167,7 +167,7 @@ final class ApplicationTests: XCTestCase {
         let before = try desk.display.windows().filter { $0.pid == app.pid }.count
         try desk.display.click(.right, at: point(window, window.frame.width / 2, 52), count: 1)
         try desk.waitFor("zenity's context menu") { try desk.display.windows().filter { $0.pid == app.pid }.count > before }
-        try desk.display.pressChord("Escape")
+        try desk.display.pressChord(["Escape"])
         try desk.waitFor("the context menu to close") { try desk.display.windows().filter { $0.pid == app.pid }.count == before }
         XCTAssertTrue(app.isRunning)
     }

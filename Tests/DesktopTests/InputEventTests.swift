@@ -78,7 +78,7 @@ final class InputEventTests: XCTestCase {
     func testChordPressesInOrderAndTextIncludingUnmappedKeysyms() throws {
         try desk.display.movePointer(to: ScreenPoint(x: 400, y: 300)) // focus follows the pointer without a WM
         try desk.display.pressChord(["ctrl", "shift", "t"])
-        try desk.display.pressChord("alt+F4")
+        try desk.display.pressChord(["alt", "F4"])
         let before = try desk.display.currentKeyboardMap()
         try desk.display.type("aZ\né")
         let expected: [UInt] = [0xffe3, 0xffe1, 0x74, 0xffe9, 0xffc1, 0x61, 0xffe1, 0x7a, 0xff0d]

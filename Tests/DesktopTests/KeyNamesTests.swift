@@ -1,7 +1,7 @@
 import XCTest
 @testable import Desktop
 
-/// Chord and key-name parsing: pure, no X server.
+/// Key-name resolution: pure, no X server. (Chord spellings are parsed by Actions.KeyChord.)
 final class KeyNamesTests: XCTestCase {
     func testKeysymNamesAndCommonSpellings() throws {
         let cases: [(String, UInt)] = [
@@ -20,21 +20,6 @@ final class KeyNamesTests: XCTestCase {
         for bad in ["", "notakey", "ctrl+t", "U+ZZ", "\u{7}"] {
             XCTAssertThrowsError(try KeyNames.keysym(named: bad), bad) { error in
                 XCTAssertEqual(error as? DesktopError, .unknownKey(name: bad))
-            }
-        }
-    }
-
-    func testChordParsing() throws {
-        XCTAssertEqual(try KeyNames.chord("ctrl+shift+t"), [0xffe3, 0xffe1, 0x74])
-        XCTAssertEqual(try KeyNames.chord("Control_L+Alt_L+Delete"), [0xffe3, 0xffe9, 0xffff])
-        XCTAssertEqual(try KeyNames.chord(" ctrl + a "), [0xffe3, 0x61])
-        XCTAssertEqual(try KeyNames.chord("ctrl++"), [0xffe3, 0x2b])
-        XCTAssertEqual(try KeyNames.chord("+"), [0x2b])
-        XCTAssertEqual(try KeyNames.chord("Return"), [0xff0d])
-        XCTAssertEqual(try KeyNames.chordNames("alt+F4"), ["alt", "F4"])
-        for bad in ["", "ctrl+", "+ctrl", "ctrl++a", "ctrl+nokey"] {
-            XCTAssertThrowsError(try KeyNames.chord(bad), bad) { error in
-                guard case DesktopError.invalidChord = error else { return XCTFail("\(bad): \(error)") }
             }
         }
     }
