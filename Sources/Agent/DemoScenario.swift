@@ -1,7 +1,8 @@
-// The demo's deterministic stage: a fixed screen size, one real application with a fixed geometry,
-// a task, the policy that allows exactly that task, and the replay transcript whose coordinates were
-// measured on this stage (Sandboxes/demo/README.md). `understudy demo` and the end-to-end tests
-// share it, so the demo that ships is the one that is tested.
+// The demo's deterministic stage: a sandbox definition (Sandboxes/demo-*.toml: the screen size and
+// the one real application, with a fixed geometry), a task, the policy that allows exactly that task,
+// and the replay transcript whose coordinates were measured on this stage (Sandboxes/demo/README.md).
+// `understudy demo` runs the definition sandboxed with a rehearsal display; the end-to-end tests run
+// the same definition's command unsandboxed. The demo that ships is the one that is tested.
 
 import Desktop
 import Foundation
@@ -9,12 +10,10 @@ import Foundation
 public struct DemoScenario: Sendable {
     public var name: String
     public var task: String
-    public var screenWidth = 1280
-    public var screenHeight = 800
-    /// The application and its arguments (run with the private display's DISPLAY and XAUTHORITY).
-    public var executable: String
-    public var arguments: [String]
-    /// The window to wait for before the session starts.
+    /// Repository-relative path of the sandbox definition: the application, its arguments and the
+    /// screen size the transcript was measured on.
+    public var sandboxPath: String
+    /// The title of the application's window (zenity's `--title`).
     public var windowTitle: String
     /// Repository-relative paths.
     public var policyPath: String
@@ -26,8 +25,7 @@ public struct DemoScenario: Sendable {
     public static let zenityEntry = DemoScenario(
         name: "zenity-entry",
         task: "Enter the name Ada Lovelace in the dialog and confirm it with OK.",
-        executable: "/usr/bin/zenity",
-        arguments: ["--entry", "--title", "Understudy demo", "--text", "Your name:", "--width", "400", "--height", "160"],
+        sandboxPath: "Sandboxes/demo-zenity-entry.toml",
         windowTitle: "Understudy demo",
         policyPath: "Policies/zenity-form.toml",
         transcriptPath: "Sandboxes/demo/zenity-entry.jsonl",
@@ -37,9 +35,7 @@ public struct DemoScenario: Sendable {
     public static let zenityInvoiceForm = DemoScenario(
         name: "zenity-invoice-form",
         task: "Fill in the invoice form: customer ACME Ltd, amount 1250.00, then confirm with OK.",
-        executable: "/usr/bin/zenity",
-        arguments: ["--forms", "--title", "Invoice", "--text", "New invoice", "--add-entry", "Customer",
-                    "--add-entry", "Amount", "--width", "420", "--height", "220"],
+        sandboxPath: "Sandboxes/demo-zenity-invoice-form.toml",
         windowTitle: "Invoice",
         policyPath: "Policies/zenity-form.toml",
         transcriptPath: "Sandboxes/demo/zenity-invoice-form.jsonl",

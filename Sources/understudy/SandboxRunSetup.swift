@@ -23,8 +23,13 @@ enum SandboxRunSetup {
     /// Starts both stages for `definitionPath` with the live one on `display` (named `:N`, with its
     /// cookie in `$XAUTHORITY`). Nothing is left running when this throws.
     static func start(definitionPath: String, display: X11Display) throws -> SandboxRun {
-        let definition = try SandboxDefinition.load(contentsOf: definitionPath)
-        let endpoint = try liveEndpoint(display.name)
+        try start(definition: try SandboxDefinition.load(contentsOf: definitionPath), display: display,
+                  endpoint: try liveEndpoint(display.name))
+    }
+
+    /// Starts both stages for `definition` with the live one on `display`, which the sandbox reaches
+    /// as `endpoint` (its number and cookie file). `understudy demo` passes the Xvfb it started.
+    static func start(definition: SandboxDefinition, display: X11Display, endpoint: DisplayEndpoint) throws -> SandboxRun {
         let live = try SandboxStage(definition: definition, display: endpoint, role: .live)
         var rehearsal: SandboxRehearsal?
         do {

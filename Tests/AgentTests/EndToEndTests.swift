@@ -10,6 +10,7 @@ import Audit
 import Desktop
 import Imaging
 import Policy
+import Sandbox
 import StrictJSON
 
 /// Counts what reaches the input driver: the proof that a denied action sent no event.
@@ -64,9 +65,15 @@ final class EndToEndTests: XCTestCase {
         return (result, counter, staged, display, runDir, server)
     }
 
+    /// The demo stage's application, from its sandbox definition (here run without the sandbox: the
+    /// loop on its own; `understudy demo` and RunAndDemoCommandTests run it sandboxed and rehearsed).
+    func command(_ demo: DemoScenario) throws -> [String] {
+        try SandboxDefinition.load(contentsOf: path(demo.sandboxPath)).app.command
+    }
+
     func runDemo(_ demo: DemoScenario, executions: Int) async throws {
         try requireTools(["Xvfb", "zenity"])
-        let run = try await session(app: [demo.executable] + demo.arguments, windowTitle: demo.windowTitle,
+        let run = try await session(app: try command(demo), windowTitle: demo.windowTitle,
                                     policy: demo.policyPath, transcript: demo.transcriptPath, task: demo.task)
         defer { run.app.stop(); try? run.server.stop() }
         XCTAssertEqual(run.result.outcome, .succeeded, run.result.summary())
@@ -179,7 +186,7 @@ final class EndToEndTests: XCTestCase {
         }
         defer { server.stop() }
         let planner = try OpenAIPlanner(spec: "http://127.0.0.1:\(server.port)#qwen3-vl", timeout: 20)
-        let run = try await session(app: [demo.executable] + demo.arguments, windowTitle: demo.windowTitle,
+        let run = try await session(app: try command(demo), windowTitle: demo.windowTitle,
                                     policy: demo.policyPath, transcript: demo.transcriptPath, task: demo.task, planner: planner)
         defer { run.app.stop(); try? run.server.stop() }
         XCTAssertEqual(run.result.outcome, .succeeded, run.result.summary())

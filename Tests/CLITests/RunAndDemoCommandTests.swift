@@ -13,9 +13,19 @@ final class RunAndDemoCommandTests: XCTestCase {
     }
 
     func requireApps() throws {
-        for tool in ["Xvfb", "zenity"] where (try? CLI.which(tool)) == nil { throw XCTSkip("\(tool) is not installed") }
+        for tool in ["Xvfb", "zenity", "bwrap"] where (try? CLI.which(tool)) == nil { throw XCTSkip("\(tool) is not installed") }
     }
 
+    func records(_ runDir: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: runDir + "/audit.jsonl", encoding: .utf8).split(separator: "\n").compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    /// The demo runs the shipped definition Sandboxes/demo-zenity-entry.toml under bubblewrap, live and
+    /// on a rehearsal display, after both isolation checks passed; every executed step is rehearsed
+    /// (not passed through) and matches its rehearsal; the oracle is zenity's stdout as the live
+    /// sandbox logged it.
     func testDemoCompletesTheTaskWithTheShippedTranscript() throws {
         try requireApps()
         let runDir = temporary("run"), key = temporary("key")
@@ -24,12 +34,38 @@ final class RunAndDemoCommandTests: XCTestCase {
         let json = try result.json()
         XCTAssertEqual(json["task_done"] as? String, "true")
         XCTAssertEqual(json["app_output"] as? String, "Ada Lovelace")
+        XCTAssertTrue((json["app_output_source"] as? String)?.hasSuffix("/logs/demo-zenity-entry.stdout") ?? false, "\(json)")
+        XCTAssertEqual(json["sandbox"] as? String, "Sandboxes/demo-zenity-entry.toml")
+        let isolation = json["isolation"] as? String ?? ""
+        XCTAssertTrue(isolation.hasPrefix("live passed (") && isolation.contains(", rehearsal passed ("), isolation)
+        XCTAssertEqual(json["rehearsed_steps"] as? String, "3/3 executed steps rehearsed, 3/3 matched their rehearsal")
         XCTAssertEqual(json["exit_code"] as? Int, 0)
         XCTAssertTrue(result.stderr.contains("used the shipped replay transcript Sandboxes/demo/zenity-entry.jsonl"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("under bubblewrap"), result.stderr)
         XCTAssertTrue(result.stderr.contains("exit code 0"))
         let verify = try CLI.run(["audit", "verify", runDir])
         XCTAssertEqual(verify.status, 0, verify.stderr)
         XCTAssertEqual(try verify.json()["executions"] as? Int, 3)
+
+        // The audit itself, read independently of the demo's own check.
+        let records = try records(runDir)
+        func data(_ type: String) -> [[String: Any]] {
+            records.filter { $0["type"] as? String == type }.compactMap { $0["data"] as? [String: Any] }
+        }
+        let definition = RunAndDemoCommandTests.repository.appendingPathComponent("Sandboxes/demo-zenity-entry.toml").path
+        let digest = try CLI.runProcess(try CLI.which("sha256sum"), [definition]).stdoutText.split(separator: " ").first.map(String.init)
+        XCTAssertEqual(data("session_start").first?["sandbox_hash"] as? String, digest)
+        let executed = data("execution").compactMap { $0["step"] as? Int }
+        XCTAssertEqual(executed, [1, 2, 3])
+        for step in executed {
+            let reports = data("rehearsal").filter { $0["step"] as? Int == step }.compactMap { $0["report"] as? String }
+            XCTAssertTrue(reports.contains { $0.hasPrefix("rehearsed: ") }, "step \(step): \(reports)")
+            XCTAssertFalse(reports.contains { $0.hasPrefix("not rehearsed") || $0.contains("DIVERGED") }, "step \(step): \(reports)")
+            let outcomes = data("verification").filter { $0["step"] as? Int == step }.compactMap { $0["outcome"] as? String }
+            XCTAssertEqual(outcomes, ["matched"], "step \(step)")
+        }
+        // The OK click closed the rehearsal's dialog first: its effects name the window destroyed.
+        XCTAssertTrue(data("rehearsal").contains { ($0["report"] as? String)?.contains(#"windows destroyed: ["/usr/bin/zenity"]"#) ?? false })
     }
 
     func testDemoWithAModelSaysSoAndReportsTheRefusals() throws {
@@ -40,7 +76,10 @@ final class RunAndDemoCommandTests: XCTestCase {
         // The injected turns are all refused: exit 4, the dialog never filled.
         XCTAssertEqual(result.status, 4, result.stderr)
         XCTAssertTrue(result.stderr.contains("used the model replay:\(transcript)"), result.stderr)
-        XCTAssertEqual(try result.json()["task_done"] as? String, "false")
+        let json = try result.json()
+        XCTAssertEqual(json["task_done"] as? String, "false")
+        XCTAssertEqual(json["executed"] as? Int, 0)
+        XCTAssertTrue((json["isolation"] as? String)?.hasPrefix("live passed (") ?? false, "\(json)")
         XCTAssertEqual(try CLI.run(["audit", "verify", runDir]).status, 0)
     }
 

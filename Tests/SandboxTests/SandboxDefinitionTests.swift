@@ -140,7 +140,7 @@ final class SandboxDefinitionTests: XCTestCase {
     }
 
     func testShippedDefinitionsLoadAndTheirSeedsExist() throws {
-        for name in ["zenity-form", "mousepad", "galculator"] {
+        for name in ["zenity-form", "mousepad", "galculator", "demo-zenity-entry", "demo-zenity-invoice-form"] {
             let d = try SandboxDefinition.load(contentsOf: sandboxesFolder() + "/\(name).toml")
             XCTAssertEqual(d.name, name)
             XCTAssertEqual(d.isolation.network, .none, name)
@@ -152,6 +152,11 @@ final class SandboxDefinitionTests: XCTestCase {
         let mousepad = try SandboxDefinition.load(contentsOf: sandboxesFolder() + "/mousepad.toml")
         XCTAssertEqual(mousepad.home.seed, sandboxesFolder() + "/mousepad-home")
         XCTAssertEqual(mousepad.undoChord, "ctrl+z")
+        // The demo's stages: the transcripts in Sandboxes/demo/ were measured on exactly these.
+        let entry = try SandboxDefinition.load(contentsOf: sandboxesFolder() + "/demo-zenity-entry.toml")
+        XCTAssertEqual(entry.app.command, ["/usr/bin/zenity", "--entry", "--title", "Understudy demo", "--text", "Your name:",
+                                           "--width", "400", "--height", "160"])
+        XCTAssertEqual([entry.screen.width, entry.screen.height], [1280, 800])
     }
 
     func testCanonicalDigestIgnoresLayoutButNotValues() throws {
