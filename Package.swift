@@ -39,12 +39,12 @@ let package = Package(
         .target(name: "StrictJSON", exclude: readme),
 
         // Layer 2
-        .target(name: "ModelFormats", dependencies: ["Tensors"], exclude: readme, swiftSettings: optimized),
+        .target(name: "ModelFormats", dependencies: ["Tensors", "StrictJSON"], exclude: readme, swiftSettings: optimized),
         .target(name: "Tokenization", dependencies: ["StrictJSON"], exclude: readme, swiftSettings: optimized),
         .target(name: "Desktop", dependencies: ["Imaging", "CX11", "CXdo"], exclude: readme),
 
         // Layer 3
-        .target(name: "Qwen3VL", dependencies: ["Tensors", "ModelFormats", "Tokenization", "Imaging"],
+        .target(name: "Qwen3VL", dependencies: ["Tensors", "ModelFormats", "Tokenization", "Imaging", "StrictJSON"],
                 exclude: readme, swiftSettings: optimized),
         .target(name: "Actions", dependencies: ["StrictJSON"], exclude: readme),
         // Crypto for the SHA-256 policy hash that decisions and audit records cite.

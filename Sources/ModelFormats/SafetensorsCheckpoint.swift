@@ -2,6 +2,7 @@
 // Sharding as written by transformers `save_pretrained` (`modeling_utils.py`): `model.safetensors.index.json`
 // = {"metadata": {...}, "weight_map": {"tensor name": "model-0000k-of-0000n.safetensors", ...}}.
 import Foundation
+import StrictJSON
 
 /// All tensors of a checkpoint directory behind one name lookup.
 public final class SafetensorsCheckpoint {
@@ -76,7 +77,11 @@ public final class SafetensorsCheckpoint {
         do { data = try Data(contentsOf: URL(fileURLWithPath: indexPath)) } catch {
             throw ModelFormatsError.fileUnreadable(path: indexPath, reason: error.localizedDescription)
         }
-        guard case let .object(root)? = try? JSONValue.parse(data) else {
+        let root: JSONValue
+        do { root = try JSONValue.parse(data) } catch let error as JSONParseError {
+            throw ModelFormatsError.indexMalformed(path: indexPath, reason: "not valid JSON: \(error.message) at byte \(error.offset)")
+        }
+        guard case .object = root else {
             throw ModelFormatsError.indexMalformed(path: indexPath, reason: "not a JSON object")
         }
         guard case let .object(map)? = root["weight_map"] else {

@@ -2,6 +2,7 @@
 // Format: https://github.com/huggingface/safetensors (README "Format"); checks follow the Rust crate's
 // `validate` (header bounds, offsets inside the buffer, size = product(shape) · dtype size).
 import Foundation
+import StrictJSON
 import Tensors
 
 /// A memory-mapped safetensors file.
@@ -42,14 +43,16 @@ public final class SafetensorsFile {
         let dataStart = 8 + Int(headerLength)
         let dataSize = file.size - dataStart
         let headerData = Data(bytes: base + 8, count: Int(headerLength))
-        let root: [String: JSONValue]
+        // StrictJSON rejects duplicate member names, so a tensor cannot be declared twice (the second
+        // entry silently replacing the first); the error names the duplicate and its byte in the header.
+        let root: [JSONMember]
         do {
             guard case let .object(object) = try JSONValue.parse(headerData) else {
                 throw ModelFormatsError.headerNotJSON(path: path, reason: "the header is not a JSON object")
             }
             root = object
         } catch let error as JSONParseError {
-            throw ModelFormatsError.headerNotJSON(path: path, reason: error.reason)
+            throw ModelFormatsError.headerNotJSON(path: path, reason: "\(error.message) at byte \(error.offset) of the header")
         }
 
         var tensors: [String: TensorInfo] = [:]
@@ -78,19 +81,21 @@ public final class SafetensorsFile {
         func bad(_ reason: String) -> ModelFormatsError {
             .malformedTensorEntry(path: path, name: name, reason: reason)
         }
-        guard case let .object(entry) = value else { throw bad("entry is not a JSON object") }
-        guard case let .string(dtypeName)? = entry["dtype"] else { throw bad("missing or non-string 'dtype'") }
+        guard case .object = value else { throw bad("entry is not a JSON object") }
+        guard case let .string(dtypeName)? = value["dtype"] else { throw bad("missing or non-string 'dtype'") }
         guard let dtype = DType(rawValue: dtypeName) else {
             throw ModelFormatsError.unknownDType(path: path, name: name, dtype: dtypeName)
         }
-        guard case let .array(shapeValues)? = entry["shape"] else { throw bad("missing or non-array 'shape'") }
+        guard case let .array(shapeValues)? = value["shape"] else { throw bad("missing or non-array 'shape'") }
+        // `intValue`: written as an integer (no fraction or exponent) that fits Int, as the Rust crate's
+        // usize fields require.
         var shape: [Int] = []
         for v in shapeValues {
-            guard let d = v.integer, d >= 0 else { throw bad("shape has a non-integer or negative dimension (\(v))") }
+            guard let d = v.intValue, d >= 0 else { throw bad("shape has a non-integer or negative dimension (\(v.serialized))") }
             shape.append(d)
         }
-        guard case let .array(offsets)? = entry["data_offsets"], offsets.count == 2,
-              let begin = offsets[0].integer, let end = offsets[1].integer else {
+        guard case let .array(offsets)? = value["data_offsets"], offsets.count == 2,
+              let begin = offsets[0].intValue, let end = offsets[1].intValue else {
             throw bad("'data_offsets' must be two integers")
         }
         guard begin >= 0, end >= begin else { throw bad("data_offsets [\(begin), \(end)] are not an increasing pair") }

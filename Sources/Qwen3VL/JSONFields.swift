@@ -1,6 +1,8 @@
 // Qwen3VL: typed field access on a JSON object, with the dotted path of each field in errors.
+// The JSON itself is StrictJSON's (`JSONValue.parse`: duplicate keys rejected, nesting bounded, byte
+// offsets in errors); this only reads typed fields out of the parsed tree and names them in errors.
 import Foundation
-import ModelFormats
+import StrictJSON
 
 /// One JSON object of a configuration file plus where it sits (`text_config.rope_parameters`), so an
 /// error can say exactly which field is wrong and why.
@@ -15,14 +17,16 @@ struct JSONFields {
         self.path = path
     }
 
-    /// Parses a whole file's bytes, which must be a JSON object.
+    /// A whole file's bytes through StrictJSON's parser; the top level must be an object. A duplicate
+    /// key is an error here (the parser's "duplicate member"), not a silent last-one-wins.
     init(data: Data, file: String) throws {
         let value: JSONValue
-        do { value = try JSONValue.parse(data) } catch {
-            throw Qwen3VLError.configurationUnreadable(path: file, reason: "not valid JSON (\(error)); note that NaN and Infinity are not JSON")
+        do { value = try JSONValue.parse(data) } catch let error as JSONParseError {
+            throw Qwen3VLError.configurationUnreadable(
+                path: file, reason: "not valid JSON (\(error.message) at byte \(error.offset)); note that NaN and Infinity are not JSON")
         }
-        guard case let .object(object) = value else {
-            throw Qwen3VLError.configurationUnreadable(path: file, reason: "the top level is \(value.kind), not an object")
+        guard let object = value.dictionaryValue else {
+            throw Qwen3VLError.configurationUnreadable(path: file, reason: "the top level is \(article(value)), not an object")
         }
         self.init(values: object, file: file, path: "")
     }
@@ -34,13 +38,13 @@ struct JSONFields {
     }
 
     private func present(_ key: String) -> JSONValue? {
-        guard let v = values[key], v != .null else { return nil }
+        guard let v = values[key], !v.isNull else { return nil }
         return v
     }
 
     func optionalInt(_ key: String) throws -> Int? {
         guard let v = present(key) else { return nil }
-        guard let i = v.integer else { throw fail(key, "expected an integer, got \(describe(v))") }
+        guard let i = integer(v) else { throw fail(key, "expected an integer, got \(describe(v))") }
         return i
     }
 
@@ -51,7 +55,7 @@ struct JSONFields {
 
     func optionalDouble(_ key: String) throws -> Double? {
         guard let v = present(key) else { return nil }
-        guard case let .number(d) = v, d.isFinite else { throw fail(key, "expected a finite number, got \(describe(v))") }
+        guard let d = v.doubleValue else { throw fail(key, "expected a finite number, got \(describe(v))") }
         return d
     }
 
@@ -81,7 +85,7 @@ struct JSONFields {
         guard let v = present(key) else { return nil }
         guard case let .array(items) = v else { throw fail(key, "expected an array of integers, got \(describe(v))") }
         return try items.map { item in
-            guard let i = item.integer else { throw fail(key, "expected an array of integers, found \(describe(item))") }
+            guard let i = integer(item) else { throw fail(key, "expected an array of integers, found \(describe(item))") }
             return i
         }
     }
@@ -94,13 +98,13 @@ struct JSONFields {
     /// `eos_token_id` is an integer in some files and a list in others.
     func optionalIntOrIntArray(_ key: String) throws -> [Int]? {
         guard let v = present(key) else { return nil }
-        if let i = v.integer { return [i] }
+        if let i = integer(v) { return [i] }
         return try optionalIntArray(key)
     }
 
     func optionalObject(_ key: String) throws -> JSONFields? {
         guard let v = present(key) else { return nil }
-        guard case let .object(o) = v else { throw fail(key, "expected an object, got \(describe(v))") }
+        guard let o = v.dictionaryValue else { throw fail(key, "expected an object, got \(describe(v))") }
         return JSONFields(values: o, file: file, path: field(key))
     }
 
@@ -109,12 +113,29 @@ struct JSONFields {
         return o
     }
 
+    /// An integer written as one (StrictJSON's `intValue`: no fraction or exponent, so `3.0` is refused)
+    /// and below 9·10^15 in magnitude, so that arithmetic on fields before their range checks (the sum of
+    /// `mrope_section`, products of sizes) cannot overflow.
+    private func integer(_ v: JSONValue) -> Int? {
+        guard let i = v.intValue, i.magnitude < 9_000_000_000_000_000 else { return nil }
+        return i
+    }
+
     private func describe(_ v: JSONValue) -> String {
         switch v {
-        case let .number(d): return "\(d)"
+        case let .number(text): return text
         case let .string(s): return "\"\(s.prefix(40))\""
         case let .bool(b): return "\(b)"
-        default: return v.kind
+        default: return article(v)
         }
+    }
+}
+
+/// "an object", "a number", …: the value's type name for a sentence.
+private func article(_ v: JSONValue) -> String {
+    switch v {
+    case .null: return "null"
+    case .array, .object: return "an \(v.typeName)"
+    default: return "a \(v.typeName)"
     }
 }

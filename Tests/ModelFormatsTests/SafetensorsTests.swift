@@ -143,6 +143,36 @@ final class SafetensorsTests: XCTestCase {
         expectError(bools) { if case .malformedTensorEntry(_, "w", _) = $0 { return true }; return false }
     }
 
+    /// A tensor named twice in one header is refused (StrictJSON rejects duplicate member names), not
+    /// read as whichever entry came last; the error names the duplicate.
+    func testDuplicateTensorNameInHeader() throws {
+        let bytes = SafetensorsWriter.f32([1, 2])
+        let path = try write(SafetensorsWriter.encode([
+            .init(name: "w", dtype: "F32", shape: [1], bytes: bytes, offsets: (0, 4)),
+            .init(name: "w", dtype: "F32", shape: [1], bytes: [], offsets: (4, 8)),
+        ]))
+        XCTAssertThrowsError(try SafetensorsFile(path: path)) { error in
+            guard case let .headerNotJSON(_, reason)? = error as? ModelFormatsError else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("duplicate member \"w\""), reason)
+        }
+    }
+
+    /// Offsets and dimensions must be written as integers that fit: no fraction, no exponent, no overflow.
+    func testOffsetsAndShapeMustBeIntegersThatFit() throws {
+        for (i, header) in [
+            #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4.0]}}"#,
+            #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4e0]}}"#,
+            #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,99999999999999999999]}}"#,
+            #"{"w":{"dtype":"F32","shape":[1.0],"data_offsets":[0,4]}}"#,
+            #"{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#,
+        ].enumerated() {
+            var data = SafetensorsWriter.encode([], headerOverride: header)
+            data.append(contentsOf: SafetensorsWriter.f32([1]))
+            let path = try write(data, "int\(i).safetensors")
+            expectError(path) { if case .malformedTensorEntry(_, "w", _) = $0 { return true }; return false }
+        }
+    }
+
     func testShardedCheckpointThroughIndex() throws {
         _ = try write(SafetensorsWriter.encode([.init(name: "a", dtype: "F32", shape: [1], bytes: SafetensorsWriter.f32([7]))]), "model-00001-of-00002.safetensors")
         _ = try write(SafetensorsWriter.encode([.init(name: "b", dtype: "BF16", shape: [2], bytes: SafetensorsWriter.bf16([1, 2]))]), "model-00002-of-00002.safetensors")
@@ -164,6 +194,11 @@ final class SafetensorsTests: XCTestCase {
         _ = try write(Data(#"{"weight_map": {"a": "s1.safetensors", "z": "s1.safetensors"}}"#.utf8), "model.safetensors.index.json")
         XCTAssertThrowsError(try SafetensorsCheckpoint(directory: directory.path)) {
             XCTAssertEqual($0 as? ModelFormatsError, .tensorNotInShard(name: "z", shard: "s1.safetensors"))
+        }
+        _ = try write(Data(#"{"weight_map": {"a": "s1.safetensors", "a": "s2.safetensors"}}"#.utf8), "model.safetensors.index.json")
+        XCTAssertThrowsError(try SafetensorsCheckpoint(directory: directory.path)) {
+            guard case let .indexMalformed(_, reason)? = $0 as? ModelFormatsError else { return XCTFail("\($0)") }
+            XCTAssertTrue(reason.contains("duplicate member \"a\""), reason)
         }
         _ = try write(Data(#"{"weight_map": {"a": "../etc/passwd"}}"#.utf8), "model.safetensors.index.json")
         XCTAssertThrowsError(try SafetensorsCheckpoint(directory: directory.path)) {

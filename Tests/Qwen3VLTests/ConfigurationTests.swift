@@ -61,6 +61,28 @@ final class ConfigurationTests: XCTestCase {
         }
     }
 
+    /// StrictJSON rejects a repeated key instead of letting the last one win; the error says which.
+    func testDuplicateKeyIsRefused() throws {
+        let dir = try TextParityTests.fixtureDirectory("tiny-gqa4-tied")
+        var text = try String(contentsOfFile: dir + "/config.json", encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"rms_norm_eps\": 1e-06", with: "\"rms_norm_eps\": 1e-06, \"rms_norm_eps\": 1e-05")
+        XCTAssertThrowsError(try Qwen3VLConfiguration.decode(Data(text.utf8))) { error in
+            guard case let .configurationUnreadable(_, reason)? = error as? Qwen3VLError else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("duplicate member \"rms_norm_eps\""), reason)
+        }
+    }
+
+    /// Counts must be written as integers: `64.0` is a number but not an integer.
+    func testIntegerFieldWrittenWithAFraction() throws {
+        let dir = try TextParityTests.fixtureDirectory("tiny-gqa4-tied")
+        var text = try String(contentsOfFile: dir + "/config.json", encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"hidden_size\": 64,", with: "\"hidden_size\": 64.0,")
+        XCTAssertThrowsError(try Qwen3VLConfiguration.decode(Data(text.utf8))) { error in
+            XCTAssertEqual(error as? Qwen3VLError, .invalidConfiguration(file: "config.json", field: "text_config.hidden_size",
+                                                                          reason: "expected an integer, got 64.0"))
+        }
+    }
+
     func testUnknownAndUnsupportedModelTypes() throws {
         var c = try baseConfig()
         c["model_type"] = "llama"
