@@ -90,6 +90,15 @@ struct JSONFields {
         }
     }
 
+    func optionalDoubleArray(_ key: String) throws -> [Double]? {
+        guard let v = present(key) else { return nil }
+        guard case let .array(items) = v else { throw fail(key, "expected an array of numbers, got \(describe(v))") }
+        return try items.map { item in
+            guard let d = item.doubleValue else { throw fail(key, "expected an array of finite numbers, found \(describe(item))") }
+            return d
+        }
+    }
+
     func intArray(_ key: String) throws -> [Int] {
         guard let a = try optionalIntArray(key) else { throw fail(key, "missing") }
         return a

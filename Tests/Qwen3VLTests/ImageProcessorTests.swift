@@ -146,6 +146,17 @@ final class PatchifyTests: XCTestCase {
         XCTAssertEqual(try PreprocessorConfiguration.load(directory: "/nonexistent").budget, .qwen3VLDefault)
         XCTAssertThrowsError(try PreprocessorConfiguration.decode(Data(#"{"image_std": [0.5, 0, 0.5]}"#.utf8)))
         XCTAssertThrowsError(try PreprocessorConfiguration.decode(Data(#"{"size": {"shortest_edge": 10, "longest_edge": 5}}"#.utf8)))
+        // Each bad field is named; a repeated key is refused by StrictJSON rather than the last one winning.
+        XCTAssertThrowsError(try PreprocessorConfiguration.decode(Data(#"{"size": {"shortest_edge": "big"}}"#.utf8))) {
+            guard case .invalidConfiguration(_, "size.shortest_edge", _)? = $0 as? Qwen3VLError else { return XCTFail("\($0)") }
+        }
+        XCTAssertThrowsError(try PreprocessorConfiguration.decode(Data(#"{"image_mean": [0.5, true, 0.5]}"#.utf8))) {
+            guard case .invalidConfiguration(_, "image_mean", _)? = $0 as? Qwen3VLError else { return XCTFail("\($0)") }
+        }
+        XCTAssertThrowsError(try PreprocessorConfiguration.decode(Data(#"{"patch_size": 16, "patch_size": 14}"#.utf8))) {
+            guard case let .configurationUnreadable(_, reason)? = $0 as? Qwen3VLError else { return XCTFail("\($0)") }
+            XCTAssertTrue(reason.contains("duplicate member \"patch_size\""), reason)
+        }
         let legacy = try PreprocessorConfiguration.decode(Data(#"{"min_pixels": 1024, "max_pixels": 4096}"#.utf8))
         XCTAssertEqual(legacy.budget, try PixelBudget(minPixels: 1024, maxPixels: 4096))
     }

@@ -29,51 +29,32 @@ public struct PreprocessorConfiguration: Equatable, Sendable {
         return try decode(data, file: path)
     }
 
-    private struct File: Decodable {
-        struct Size: Decodable {
-            var shortest_edge: Int?
-            var longest_edge: Int?
-        }
-        var patch_size: Int?
-        var temporal_patch_size: Int?
-        var merge_size: Int?
-        var image_mean: [Float]?
-        var image_std: [Float]?
-        var size: Size?
-        var min_pixels: Int?
-        var max_pixels: Int?
-        var do_resize: Bool?
-        var do_rescale: Bool?
-        var do_normalize: Bool?
-        var rescale_factor: Double?
-    }
-
+    /// Decodes and validates the file's JSON (StrictJSON through `JSONFields`: duplicate keys refused, every
+    /// field's type checked and named in the error); absent fields keep the Qwen3-VL values.
     public static func decode(_ data: Data, file: String = fileName) throws -> PreprocessorConfiguration {
         func fail(_ field: String, _ reason: String) -> Qwen3VLError {
             .invalidConfiguration(file: file, field: field, reason: reason)
         }
-        let f: File
-        do { f = try JSONDecoder().decode(File.self, from: data) } catch {
-            throw fail("(root)", "not a preprocessor configuration: \(error)")
-        }
+        let f = try JSONFields(data: data, file: file)
         var c = PreprocessorConfiguration()
-        c.patchSize = f.patch_size ?? c.patchSize
-        c.temporalPatchSize = f.temporal_patch_size ?? c.temporalPatchSize
-        c.mergeSize = f.merge_size ?? c.mergeSize
-        c.imageMean = f.image_mean ?? c.imageMean
-        c.imageStd = f.image_std ?? c.imageStd
+        c.patchSize = try f.optionalInt("patch_size") ?? c.patchSize
+        c.temporalPatchSize = try f.optionalInt("temporal_patch_size") ?? c.temporalPatchSize
+        c.mergeSize = try f.optionalInt("merge_size") ?? c.mergeSize
+        c.imageMean = try f.optionalDoubleArray("image_mean").map { $0.map(Float.init) } ?? c.imageMean
+        c.imageStd = try f.optionalDoubleArray("image_std").map { $0.map(Float.init) } ?? c.imageStd
         // `size` wins; the older min_pixels/max_pixels keys are the same numbers under other names.
-        let minPixels = f.size?.shortest_edge ?? f.min_pixels ?? c.budget.minPixels
-        let maxPixels = f.size?.longest_edge ?? f.max_pixels ?? c.budget.maxPixels
+        let size = try f.optionalObject("size")
+        let minPixels = try size?.optionalInt("shortest_edge") ?? f.optionalInt("min_pixels") ?? c.budget.minPixels
+        let maxPixels = try size?.optionalInt("longest_edge") ?? f.optionalInt("max_pixels") ?? c.budget.maxPixels
         do { c.budget = try PixelBudget(minPixels: minPixels, maxPixels: maxPixels) } catch {
             throw fail("size", "shortest_edge \(minPixels) / longest_edge \(maxPixels) is not a pixel budget")
         }
         // The engine implements the standard pipeline only; a file that switches a stage off is refused
         // rather than silently processed differently.
-        if f.do_resize == false { throw fail("do_resize", "false is not supported") }
-        if f.do_rescale == false { throw fail("do_rescale", "false is not supported") }
-        if f.do_normalize == false { throw fail("do_normalize", "false is not supported") }
-        if let r = f.rescale_factor, abs(r - 1.0 / 255.0) > 1e-9 {
+        if try f.optionalBool("do_resize") == false { throw fail("do_resize", "false is not supported") }
+        if try f.optionalBool("do_rescale") == false { throw fail("do_rescale", "false is not supported") }
+        if try f.optionalBool("do_normalize") == false { throw fail("do_normalize", "false is not supported") }
+        if let r = try f.optionalDouble("rescale_factor"), abs(r - 1.0 / 255.0) > 1e-9 {
             throw fail("rescale_factor", "\(r) is not supported (only 1/255)")
         }
         guard (1...64).contains(c.patchSize) else { throw fail("patch_size", "\(c.patchSize) is out of range") }
