@@ -51,33 +51,39 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(c.vision.positionGridSide, 4)
     }
 
-    func testNaNIsNotJSON() throws {
+    /// Decodes the fixture's config.json text with `old` replaced by `new` (text edits reach what a
+    /// dictionary round trip cannot: NaN, repeated keys, number spellings).
+    func decodeEditedText(_ old: String, _ new: String) throws -> Qwen3VLConfiguration {
         let dir = try TextParityTests.fixtureDirectory("tiny-gqa4-tied")
-        var text = try String(contentsOfFile: dir + "/config.json", encoding: .utf8)
-        text = text.replacingOccurrences(of: "\"rms_norm_eps\": 1e-06", with: "\"rms_norm_eps\": NaN")
-        XCTAssertThrowsError(try Qwen3VLConfiguration.decode(Data(text.utf8))) { error in
-            guard case let .configurationUnreadable(_, reason)? = error as? Qwen3VLError else { return XCTFail("\(error)") }
-            XCTAssertTrue(reason.contains("NaN"), reason)
+        let text = try String(contentsOfFile: dir + "/config.json", encoding: .utf8)
+        XCTAssertTrue(text.contains(old), old)
+        return try Qwen3VLConfiguration.decode(Data(text.replacingOccurrences(of: old, with: new).utf8))
+    }
+
+    /// The reason of the `configurationUnreadable` that `body` throws.
+    func unreadableReason(_ body: () throws -> Qwen3VLConfiguration) -> String {
+        do { _ = try body() } catch let Qwen3VLError.configurationUnreadable(_, reason) { return reason } catch {
+            XCTFail("\(error)")
         }
+        return ""
+    }
+
+    func testNaNIsNotJSON() throws {
+        let reason = unreadableReason { try decodeEditedText("\"rms_norm_eps\": 1e-06", "\"rms_norm_eps\": NaN") }
+        XCTAssertTrue(reason.contains("NaN"), reason)
     }
 
     /// StrictJSON rejects a repeated key instead of letting the last one win; the error says which.
     func testDuplicateKeyIsRefused() throws {
-        let dir = try TextParityTests.fixtureDirectory("tiny-gqa4-tied")
-        var text = try String(contentsOfFile: dir + "/config.json", encoding: .utf8)
-        text = text.replacingOccurrences(of: "\"rms_norm_eps\": 1e-06", with: "\"rms_norm_eps\": 1e-06, \"rms_norm_eps\": 1e-05")
-        XCTAssertThrowsError(try Qwen3VLConfiguration.decode(Data(text.utf8))) { error in
-            guard case let .configurationUnreadable(_, reason)? = error as? Qwen3VLError else { return XCTFail("\(error)") }
-            XCTAssertTrue(reason.contains("duplicate member \"rms_norm_eps\""), reason)
+        let reason = unreadableReason {
+            try decodeEditedText("\"rms_norm_eps\": 1e-06", "\"rms_norm_eps\": 1e-06, \"rms_norm_eps\": 1e-05")
         }
+        XCTAssertTrue(reason.contains("duplicate member \"rms_norm_eps\""), reason)
     }
 
     /// Counts must be written as integers: `64.0` is a number but not an integer.
     func testIntegerFieldWrittenWithAFraction() throws {
-        let dir = try TextParityTests.fixtureDirectory("tiny-gqa4-tied")
-        var text = try String(contentsOfFile: dir + "/config.json", encoding: .utf8)
-        text = text.replacingOccurrences(of: "\"hidden_size\": 64,", with: "\"hidden_size\": 64.0,")
-        XCTAssertThrowsError(try Qwen3VLConfiguration.decode(Data(text.utf8))) { error in
+        XCTAssertThrowsError(try decodeEditedText("\"hidden_size\": 64,", "\"hidden_size\": 64.0,")) { error in
             XCTAssertEqual(error as? Qwen3VLError, .invalidConfiguration(file: "config.json", field: "text_config.hidden_size",
                                                                           reason: "expected an integer, got 64.0"))
         }
