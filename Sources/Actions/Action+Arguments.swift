@@ -70,8 +70,10 @@ extension Action {
             self = .type(try Action.decodeText(arguments["text"], parameter: "text"))
         case .answer:
             self = .answer(try Action.decodeText(arguments["text"], parameter: "text"))
-        case .mouseMove: self = .mouseMove(coordinate!)
-        case .leftClickDrag: self = .leftClickDrag(to: coordinate!)
+        case .mouseMove, .leftClickDrag:
+            // Required above, so present; checked again rather than force-unwrapped.
+            guard let coordinate else { throw ActionError.missingParameter(action: name, parameter: "coordinate") }
+            self = kind == .mouseMove ? .mouseMove(coordinate) : .leftClickDrag(to: coordinate)
         case .leftClick: self = .leftClick(coordinate)
         case .rightClick: self = .rightClick(coordinate)
         case .middleClick: self = .middleClick(coordinate)

@@ -17,9 +17,17 @@ public enum KeyModifier: String, CaseIterable, Comparable, Hashable, Sendable {
         }
     }
 
-    public static func < (a: KeyModifier, b: KeyModifier) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    /// The canonical order: ctrl, alt, shift, super.
+    var rank: Int {
+        switch self {
+        case .ctrl: return 0
+        case .alt: return 1
+        case .shift: return 2
+        case .super: return 3
+        }
     }
+
+    public static func < (a: KeyModifier, b: KeyModifier) -> Bool { a.rank < b.rank }
 }
 
 public struct KeyChord: Hashable, Sendable, CustomStringConvertible {
@@ -84,9 +92,9 @@ public struct KeyChord: Hashable, Sendable, CustomStringConvertible {
         guard !trimmed.isEmpty else { throw ActionError.emptyChord }
         if trimmed == "+" || trimmed == "-" { return [trimmed] }
         let dashParts = trimmed.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
-        if dashParts.count > 1, !dashParts.last!.isEmpty,
-           dashParts.dropLast().allSatisfy({ emacsPrefixes[$0] != nil }) {
-            return dashParts.dropLast().map { emacsPrefixes[$0]! } + [dashParts.last!]
+        if dashParts.count > 1, let key = dashParts.last, !key.isEmpty {
+            let prefixes = dashParts.dropLast().compactMap { emacsPrefixes[$0] }
+            if prefixes.count == dashParts.count - 1 { return prefixes + [key] }
         }
         var parts: [String] = []
         var current = ""
