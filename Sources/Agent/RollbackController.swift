@@ -189,6 +189,7 @@ public final class RollbackController: LiveStepGuard {
         if live.definition.checkpoint.restartAfterRestore,
            !(await SandboxRehearsal.waitForWindowUnderPointer(rehearsal.liveScreen, clock: clock)) {
             try onStep(RollbackRecord(kind: "check", detail: "no window came back under the pointer within 10 s of the restart", ok: false))
+            throw RollbackFailure(description: "the application did not come back after the restore")
         }
     }
 

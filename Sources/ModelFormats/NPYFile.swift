@@ -76,8 +76,10 @@ public enum NPYFile {
             guard !o else { throw bad("shape overflows") }
             count = p
         }
-        guard bytes.count - 10 - h == count * 4 else {
-            throw bad("\(bytes.count - 10 - h) data bytes for shape \(shape) (need \(count * 4))")
+        let (need, needOverflows) = count.multipliedReportingOverflow(by: 4)
+        guard !needOverflows else { throw bad("shape overflows") }
+        guard bytes.count - 10 - h == need else {
+            throw bad("\(bytes.count - 10 - h) data bytes for shape \(shape) (need \(need))")
         }
         var values = [Float](repeating: 0, count: count)
         values.withUnsafeMutableBytes { dst in

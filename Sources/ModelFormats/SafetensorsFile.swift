@@ -100,7 +100,9 @@ public final class SafetensorsFile {
         }
         guard begin >= 0, end >= begin else { throw bad("data_offsets [\(begin), \(end)] are not an increasing pair") }
         guard end <= dataSize else {
-            throw ModelFormatsError.tensorOutOfBounds(name: name, offset: dataStart + begin, length: end - begin,
+            // A hostile header can put both offsets near Int.max: the reported offset must not overflow.
+            let (offset, overflow) = dataStart.addingReportingOverflow(begin)
+            throw ModelFormatsError.tensorOutOfBounds(name: name, offset: overflow ? begin : offset, length: end - begin,
                                                       fileSize: fileSize)
         }
         var elements = 1

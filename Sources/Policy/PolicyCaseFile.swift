@@ -84,7 +84,8 @@ public struct PolicyTestReport: Sendable {
     public var results: [PolicyCaseResult]
     /// Rules of the policy that matched in no case.
     public var unexercisedRules: [String]
-    public var passed: Bool { results.allSatisfy(\.passed) }
+    /// A case file with no cases proves nothing, so it does not pass.
+    public var passed: Bool { !results.isEmpty && results.allSatisfy(\.passed) }
 }
 
 extension Policy {

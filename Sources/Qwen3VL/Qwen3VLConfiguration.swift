@@ -238,7 +238,11 @@ public struct VisionConfiguration: Equatable, Sendable {
         for (field, value, limit) in [("depth", depth, 1024), ("hidden_size", hiddenSize, 1 << 16),
                                       ("intermediate_size", intermediateSize, 1 << 18),
                                       ("num_position_embeddings", positionEmbeddingCount, 1 << 24),
-                                      ("patch_size", patchSize, 1024)] where value > limit {
+                                      ("patch_size", patchSize, 1024),
+                                      // Products of these size buffers (merge², channels·temporal·patch²).
+                                      ("temporal_patch_size", temporalPatchSize, 16),
+                                      ("spatial_merge_size", spatialMergeSize, 16),
+                                      ("in_channels", inChannels, 16)] where value > limit {
             throw fail(field, "\(value) is implausibly large (limit \(limit))")
         }
         guard hiddenSize % headCount == 0 else {

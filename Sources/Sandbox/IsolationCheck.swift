@@ -110,9 +110,13 @@ public struct IsolationCheck {
             let file = try perlProbe("unix", other.socketPath)
             probes.append(IsolationProbe(name: prefix + ".socket-file", passed: file.passed, detail: file.detail))
             let x = try runInside(["/usr/bin/xdpyinfo", "-display", other.name])
-            probes.append(IsolationProbe(name: prefix + ".xdpyinfo", passed: x.status != 0,
-                                         detail: x.status != 0 ? "cannot open \(other.name): \(Self.brief(x.output))"
-                                             : "xdpyinfo opened \(other.name) from inside"))
+            // Isolated only when xdpyinfo itself ran and said it could not connect; a probe that did not
+            // run (missing binary, bwrap failure, timeout) proves nothing and fails the check.
+            let refused = !x.signalled && x.status == 1 && x.output.contains("unable to open display")
+            probes.append(IsolationProbe(name: prefix + ".xdpyinfo", passed: refused,
+                                         detail: refused ? "cannot open \(other.name): \(Self.brief(x.output))"
+                                             : x.status == 0 ? "xdpyinfo opened \(other.name) from inside"
+                                             : "probe could not tell (exit \(x.status)\(x.signalled ? ", signalled" : "")): \(Self.brief(x.output))"))
             let cookie = try perlProbe("readable", other.authorityFile)
             probes.append(IsolationProbe(name: prefix + ".cookie-file", passed: cookie.passed, detail: cookie.detail))
             probes.append(cookieNotShared(with: other, name: prefix + ".cookie-not-shared"))

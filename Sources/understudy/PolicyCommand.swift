@@ -124,7 +124,10 @@ struct PolicyCommand: ParsableCommand {
             for id in report.unexercisedRules { print("UNEXERCISED \(id)") }
             let failures = report.results.filter { !$0.passed }.count
             print("\(report.results.count - failures) passed, \(failures) failed, \(report.unexercisedRules.count) rules unexercised")
-            if failures > 0 { throw ExitCode(1) }
+            if failures > 0 || report.results.isEmpty {
+                if report.results.isEmpty { FileHandle.standardError.write(Data("policy test: the case file has no cases\n".utf8)) }
+                throw ExitCode(1)
+            }
         }
     }
 

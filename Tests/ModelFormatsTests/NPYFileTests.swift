@@ -22,5 +22,8 @@ final class NPYFileTests: XCTestCase {
         var data = NPYFile.encode(shape: [2], values: [1, 2])
         data.removeLast()
         XCTAssertThrowsError(try NPYFile.decode(data))
+        // Regression: a shape whose element count fits Int but whose byte count does not used to trap.
+        let hostile = NPYFile.encode(shape: [4_611_686_018_427_387_904], values: [])
+        XCTAssertThrowsError(try NPYFile.decode(hostile))
     }
 }

@@ -109,6 +109,14 @@ final class SafetensorsTests: XCTestCase {
         expectError(path) { if case let .tensorOutOfBounds(name, offset, length, _) = $0 { return name == "w" && length == 8 && offset > 1_000_000 }; return false }
     }
 
+    func testOffsetsNearIntMaxAreAnErrorNotATrap() throws {
+        // Regression: the error for offsets past the end added them to the data start and overflowed.
+        let path = try write(SafetensorsWriter.encode([
+            .init(name: "w", dtype: "F32", shape: [0], bytes: [], offsets: (Int.max, Int.max)),
+        ]), "hostile.safetensors")
+        expectError(path) { if case .tensorOutOfBounds(name: "w", _, _, _) = $0 { return true }; return false }
+    }
+
     func testUnknownDTypeIsNamed() throws {
         let path = try write(SafetensorsWriter.encode([.init(name: "w", dtype: "F33", shape: [1], bytes: [0, 0, 0, 0])]))
         expectError(path) { $0 == .unknownDType(path: path, name: "w", dtype: "F33") }

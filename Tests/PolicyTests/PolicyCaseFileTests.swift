@@ -17,6 +17,12 @@ final class PolicyCaseFileTests: XCTestCase {
     target.executable = "/usr/bin/mousepad"
     """
 
+    func testACaseFileWithoutCasesDoesNotPass() throws {
+        let report = try Policy(toml: policy).run(try PolicyCaseFile(toml: ""))
+        XCTAssertTrue(report.results.isEmpty)
+        XCTAssertFalse(report.passed, "no cases proves nothing")
+    }
+
     func testRunsCasesAndReportsFailuresAndCoverage() throws {
         let cases = try PolicyCaseFile(toml: """
         [defaults]

@@ -37,7 +37,7 @@ final class TextParityTests: XCTestCase {
 
     static func fixtureDirectory(_ name: String) throws -> String {
         guard let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
-            throw XCTSkip("Fixtures folder missing from the test bundle")
+            throw FixtureMissing(what: "the Fixtures folder in the test bundle")
         }
         return url.appendingPathComponent(name).path
     }

@@ -8,7 +8,7 @@ enum VisionFixtures {
     static var root: URL {
         get throws {
             guard let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
-                throw XCTSkip("Fixtures folder missing from the test bundle")
+                throw FixtureMissing(what: "the Fixtures folder in the test bundle")
             }
             return url.appendingPathComponent("vision")
         }
@@ -42,4 +42,10 @@ enum VisionFixtures {
     static func image(_ name: String, _ e: ImageEntry) throws -> RGB8Buffer {
         try rgb(name + ".rgb", width: e.width, height: e.height)
     }
+}
+
+/// A committed fixture that is missing is a failure, never a skip.
+struct FixtureMissing: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "fixture missing: \(what)" }
 }

@@ -31,7 +31,7 @@ final class VisionParityTests: XCTestCase {
         let meta: Case
         let blob: [Float]
         func tensor(_ name: String) throws -> (shape: [Int], values: ArraySlice<Float>) {
-            guard let e = meta.tensors[name] else { throw XCTSkip("fixture has no tensor \(name)") }
+            guard let e = meta.tensors[name] else { throw FixtureMissing(what: "tensor \(name)") }
             let count = e.shape.reduce(1, *)
             return (e.shape, blob[e.offset..<(e.offset + count)])
         }
@@ -63,7 +63,7 @@ final class VisionParityTests: XCTestCase {
         let processor = try model.imageProcessor()
         let index = try VisionFixtures.imageIndex()
         let images = try reference.meta.images.map { image -> ProcessedImage in
-            guard let e = index.images[image] else { throw XCTSkip("no image \(image)") }
+            guard let e = index.images[image] else { throw FixtureMissing(what: "image \(image)") }
             return try processor.process(try VisionFixtures.image(image, e))
         }
         XCTAssertEqual(images.map { [$0.gridT, $0.gridH, $0.gridW] }, reference.meta.grid_thw)
