@@ -44,7 +44,10 @@ public struct AuditSigningKey {
         defer { close(fd) }
         let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == text.count, fsync(fd) == 0 else {
-            throw AuditError.io(operation: "write key", path: path.path, errno: errno)
+            let failure = errno
+            // A half-written key file would make every later start fail: remove it.
+            unlink(path.path)
+            throw AuditError.io(operation: "write key", path: path.path, errno: failure)
         }
         return AuditSigningKey(privateKey: key, path: path)
     }

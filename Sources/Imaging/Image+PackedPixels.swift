@@ -48,6 +48,10 @@ extension Image {
             throw ImagingError.unsupportedPixelFormat(
                 "channel masks r=\(masks[0]) g=\(masks[1]) b=\(masks[2]) are not 8-bit aligned")
         }
+        // A channel must lie inside the pixel: a 24-bit mask in a 3-byte pixel would read the next pixel.
+        guard [rs, gs, bs].allSatisfy({ $0 / 8 < bpp }) else {
+            throw ImagingError.unsupportedPixelFormat("a channel mask lies outside the \(bpp)-byte pixel")
+        }
         // Byte offset of each channel within the pixel in memory.
         let width3 = width * 3
         func offset(_ s: Int) -> Int { format.bigEndian ? bpp - 1 - s / 8 : s / 8 }

@@ -35,9 +35,7 @@ extension TextDecoder {
         var start = 0
         while start < tokens.count {
             let end = min(start + state.batchCapacity, tokens.count)
-            guard state.logits.rows >= end - start else {
-                throw Qwen3VLError.contextFull(position: cache.length, tokens: end - start, capacity: state.logits.rows)
-            }
+            guard state.logits.rows >= end - start else { throw Qwen3VLError.allPositionLogitsNotAllocated }
             try forward(Array(tokens[start..<end]), positions: prompt.positions.slice(start..<end),
                         allLogits: true, wantLogits: true, chunkStart: start, multimodal: prompt)
             out.append(contentsOf: UnsafeBufferPointer(start: state.logits.pointer, count: (end - start) * v))
