@@ -248,7 +248,7 @@ public final class AgentLoop {
         do { report = try await rehearsal.rehearse(action, context: context) } catch {
             throw Stop(outcome: .safetyFailed("the rehearsal failed: \(error)"))
         }
-        try record(.rehearsal(step: step, actionDigest: digest, report: report.summary, effectsJSON: report.effectsJSON))
+        try record(.rehearsal(step: step, actionDigest: digest, report: report.summary, effectsJSON: try report.effectsJSON))
         if report.blocks {
             denied += 1
             refuse(StepNote(index: step, action: gridJSON, outcome: .denied("rehearsal: \(report.summary)")),

@@ -33,12 +33,15 @@ public struct RehearsalReport: Equatable, Sendable {
     /// The rehearsal did not start from the live state, so its effects are not the live action's.
     public var diverged: Bool { effects?.diverged ?? false }
 
-    /// The effects as JSON (sorted keys) for the audit record; nil when there are none.
+    /// The effects as JSON (sorted keys) for the audit record; nil when there are none. Throws rather than
+    /// dropping what the rehearsal saw.
     public var effectsJSON: String? {
-        guard let effects else { return nil }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(effects)).map { String(decoding: $0, as: UTF8.self) }
+        get throws {
+            guard let effects else { return nil }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return String(decoding: try encoder.encode(effects), as: UTF8.self)
+        }
     }
 }
 

@@ -6,7 +6,6 @@ import Tensors
 /// are processed and `reset()` starts a new sequence without reallocating.
 public final class KVCache {
     public let capacity: Int
-    public let rowWidth: Int
     let keys: [Matrix]      // per layer [capacity, Hkv·hd]
     let values: [Matrix]    // per layer [capacity, Hkv·hd]
     /// Positions filled so far.
@@ -14,7 +13,6 @@ public final class KVCache {
 
     public init(configuration c: TextConfiguration, capacity: Int) {
         self.capacity = capacity
-        rowWidth = c.kvHeadCount * c.headDim
         keys = (0..<c.layerCount).map { _ in Matrix(rows: capacity, cols: c.kvHeadCount * c.headDim) }
         values = (0..<c.layerCount).map { _ in Matrix(rows: capacity, cols: c.kvHeadCount * c.headDim) }
     }

@@ -12,8 +12,6 @@ public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
     case imageTokenCountMismatch(imageTokens: Int, images: Int, imageTokenId: Int)
     case contextTooLong(positions: Int, limit: Int)
     case allPositionLogitsNotAllocated
-    case visionNotSupported
-    case tokenizerUnavailable(reason: String)
     // Vision (images, the processor, multimodal prompts, grounding answers); messages in Qwen3VLError+Vision.swift.
     case invalidImage(reason: String)
     case imageTooElongated(width: Int, height: Int)
@@ -42,10 +40,6 @@ public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
             return "prompt plus generated tokens (\(positions)) exceed the model's max_position_embeddings (\(limit))"
         case .allPositionLogitsNotAllocated:
             return "this decoder was made without room for every position's logits (allPositionLogits: false)"
-        case .visionNotSupported:
-            return "vision not yet supported: this build of the engine is text-only (--image is accepted but cannot be used yet)"
-        case let .tokenizerUnavailable(reason):
-            return "text prompts need a tokenizer: \(reason); pass token ids with --ids instead"
         case .invalidImage, .imageTooElongated, .invalidPixelBudget, .notAGrounding:
             return visionDescription
         }

@@ -18,21 +18,6 @@ public enum Kernels {
         }
     }
 
-    /// In-place numerically stable softmax of the first `n` entries of a row.
-    public static func softmax(_ x: UnsafeMutablePointer<Float>, n: Int) {
-        guard n > 0 else { return }
-        var maximum = -Float.infinity
-        for i in 0..<n where x[i] > maximum { maximum = x[i] }
-        var sum: Float = 0
-        for i in 0..<n {
-            let e = expf(x[i] - maximum)
-            x[i] = e
-            sum += e
-        }
-        let inv = 1 / sum
-        for i in 0..<n { x[i] *= inv }
-    }
-
     /// `gate[i] = silu(gate[i]) · up[i]` for `n` entries (the SwiGLU product), in place in `gate`.
     public static func siluMultiply(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, n: Int) {
         for i in 0..<n {

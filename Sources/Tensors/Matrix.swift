@@ -43,7 +43,6 @@ public final class Matrix {
     public func toArray() -> [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 
     /// A copy of one row.
-    public func rowArray(_ r: Int) -> [Float] { Array(UnsafeBufferPointer(start: row(r), count: cols)) }
 
     /// Bytes held.
     public var byteCount: Int { count * MemoryLayout<Float>.stride }

@@ -26,7 +26,7 @@ extension Kernels {
 
     /// In-place softmax of the first `n` entries of a row, 8 lanes at a time (same result as `softmax` to a
     /// few ulp).
-    public static func softmaxSIMD(_ x: UnsafeMutablePointer<Float>, n: Int) {
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, n: Int) {
         guard n > 0 else { return }
         let raw = UnsafeMutableRawPointer(x)
         let vectors = n / 8

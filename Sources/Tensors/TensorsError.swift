@@ -3,14 +3,11 @@
 /// Errors raised by the numeric primitives; each case names the operands involved.
 public enum TensorsError: Error, Equatable, CustomStringConvertible {
     case shapeMismatch(operation: String, expected: String, actual: String)
-    case allocationFailed(elements: Int)
 
     public var description: String {
         switch self {
         case let .shapeMismatch(operation, expected, actual):
             return "\(operation): expected shape \(expected), got \(actual)"
-        case let .allocationFailed(elements):
-            return "could not allocate \(elements) float32 elements"
         }
     }
 }

@@ -51,12 +51,4 @@ public final class Weight {
         case let .bf16(p): Float16Conversion.convertBF16(p + 2 * r * cols, count: cols, into: destination)
         }
     }
-
-    /// Rows `start ..< start+count` as float32 into `destination` (`count × cols` floats).
-    public func copyRows(_ start: Int, count n: Int, into destination: UnsafeMutablePointer<Float>) {
-        switch storage {
-        case let .f32(p): destination.update(from: p + start * cols, count: n * cols)
-        case let .bf16(p): Float16Conversion.convertBF16(p + 2 * start * cols, count: n * cols, into: destination)
-        }
-    }
 }

@@ -230,7 +230,7 @@ public final class VisionEncoder {
             BLAS.gemm(transposeB: true, m: len, n: len, k: hd, a: q, lda: 3 * dv, b: k, ldb: 3 * dv,
                       c: scores, ldc: len, alpha: scale)
             // Rows of thousands of keys: the vectorised exp (libm's scalar expf costs more than the products).
-            for i in 0..<len { Kernels.softmaxSIMD(scores + i * len, n: len) }
+            for i in 0..<len { Kernels.softmax(scores + i * len, n: len) }
             BLAS.gemm(transposeB: false, m: len, n: hd, k: len, a: scores, lda: len, b: v, ldb: 3 * dv,
                       c: out + h * hd, ldc: dv)
         }
