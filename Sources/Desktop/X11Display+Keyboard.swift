@@ -23,6 +23,16 @@ struct KeyboardMap {
         return nil
     }
 
+    /// A keycode whose plain level is Shift_L (or else Shift_R): what shifted strokes hold down.
+    /// Nil when the keymap has neither; keysyms reached only through Shift are then bound to
+    /// spare keycodes instead of being sent unshifted.
+    var shiftKeycode: Int? {
+        for name in [XK_Shift_L, XK_Shift_R] {
+            if let found = find(KeyNames.KeySymbol(name)), found.level == 0 { return found.keycode }
+        }
+        return nil
+    }
+
     /// Keycodes with no keysym at all: safe to bind temporarily. Highest first, away from the
     /// keys a real keyboard has.
     var spareKeycodes: [Int] {
@@ -76,8 +86,9 @@ extension X11Display {
         var bindings: [(keycode: Int, keysym: KeyNames.KeySymbol)] = []
         var bound: [KeyNames.KeySymbol: Int] = [:]
         var consumed = 0
+        let canShift = map.shiftKeycode != nil
         for ks in keysyms {
-            if let found = map.find(ks) {
+            if let found = map.find(ks), found.level == 0 || canShift {
                 strokes.append((found.keycode, found.level == 1))
             } else if let code = bound[ks] {
                 strokes.append((code, false))
@@ -106,26 +117,37 @@ extension X11Display {
             let ks = keysyms[plan.consumed]
             throw DesktopError.noKeycode(keysym: ks, name: KeyNames.name(of: ks))
         }
-        let shiftSym = KeyNames.KeySymbol(XK_Shift_L)
-        let shiftCode = map.find(shiftSym)?.keycode
-        let chordHasShift = keysyms.contains { $0 == shiftSym || $0 == KeyNames.KeySymbol(XK_Shift_R) }
+        let shiftCode = map.shiftKeycode
+        let chordHasShift = keysyms.contains { $0 == KeyNames.KeySymbol(XK_Shift_L) || $0 == KeyNames.KeySymbol(XK_Shift_R) }
         // A key reached only through Shift (e.g. "T", "plus") gets Shift pressed just before it.
+        // `resolve` plans shifted strokes only when the keymap has a Shift key.
         var sequence: [Int] = []
         for s in plan.strokes {
             if s.shifted && !chordHasShift, let shiftCode, !sequence.contains(shiftCode) { sequence.append(shiftCode) }
             sequence.append(s.keycode)
         }
-        if !plan.bindings.isEmpty { try bind(plan.bindings) }
-        defer {
-            if !plan.bindings.isEmpty {
-                usleep(UInt32(keymapSettleDelay * 1_000_000))
-                try? bind(plan.bindings.map { ($0.keycode, 0) })
+        try withBindings(plan.bindings) {
+            try checked("key chord \(keys.joined(separator: "+"))") {
+                for code in sequence { sendKey(code, down: true) }
+                for code in sequence.reversed() { sendKey(code, down: false) }
             }
         }
-        try checked("key chord \(keys.joined(separator: "+"))") {
-            for code in sequence { sendKey(code, down: true) }
-            for code in sequence.reversed() { sendKey(code, down: false) }
+    }
+
+    /// Runs `body` with `bindings` made, then unbinds them after the settle delay. A failed unbind
+    /// is an error even when `body` succeeded: the keymap would keep a keysym the user never had.
+    /// When `body` fails, its error is the one reported (the unbind is still attempted).
+    private func withBindings(_ bindings: [(keycode: Int, keysym: KeyNames.KeySymbol)], _ body: () throws -> Void) throws {
+        guard !bindings.isEmpty else { return try body() }
+        try bind(bindings)
+        do {
+            try body()
+        } catch {
+            try? bind(bindings.map { ($0.keycode, 0) })
+            throw error
         }
+        usleep(UInt32(keymapSettleDelay * 1_000_000))
+        try bind(bindings.map { ($0.keycode, 0) })
     }
 
     public func type(_ text: String) throws {
@@ -151,7 +173,7 @@ extension X11Display {
         guard !keysyms.isEmpty else { return }
         let map = try currentKeyboardMap()
         let spare = map.spareKeycodes
-        let shiftCode = map.find(KeyNames.KeySymbol(XK_Shift_L))?.keycode
+        let shiftCode = map.shiftKeycode
         var rest = keysyms[...]
         while !rest.isEmpty {
             let plan = resolve(Array(rest), in: map, spare: spare)
@@ -159,8 +181,7 @@ extension X11Display {
                 let ks = rest[rest.startIndex]
                 throw DesktopError.noKeycode(keysym: ks, name: KeyNames.name(of: ks))
             }
-            if !plan.bindings.isEmpty { try bind(plan.bindings) }
-            do {
+            try withBindings(plan.bindings) {
                 try checked("type \(plan.consumed) characters") {
                     for s in plan.strokes {
                         if s.shifted, let shiftCode { sendKey(shiftCode, down: true) }
@@ -169,13 +190,6 @@ extension X11Display {
                         if s.shifted, let shiftCode { sendKey(shiftCode, down: false) }
                     }
                 }
-            } catch {
-                if !plan.bindings.isEmpty { try? bind(plan.bindings.map { ($0.keycode, 0) }) }
-                throw error
-            }
-            if !plan.bindings.isEmpty {
-                usleep(UInt32(keymapSettleDelay * 1_000_000))
-                try bind(plan.bindings.map { ($0.keycode, 0) })
             }
             rest = rest.dropFirst(plan.consumed)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Desktop
+import CX11
 import Imaging
 
 /// Exactly which events XTest input produces, seen by a plain X client of our own.
@@ -94,5 +95,37 @@ final class InputEventTests: XCTestCase {
         XCTAssertThrowsError(try desk.display.type("a\u{7}")) {
             XCTAssertEqual($0 as? DesktopError, .untypableCharacter(scalar: 7, position: 1))
         }
+    }
+
+    /// A keymap without Shift_L must not turn "Z" into "z": Shift_R is used, and with no Shift key
+    /// at all the keysym is bound to a spare keycode. The chord path and the text path both.
+    func testShiftedKeysWhenTheKeymapLacksShiftKeys() throws {
+        try desk.display.movePointer(to: ScreenPoint(x: 400, y: 300))
+        func clear(_ names: [Int32]) throws {
+            let map = try desk.display.currentKeyboardMap()
+            for name in names {
+                guard let code = map.find(KeyNames.KeySymbol(name))?.keycode else { continue }
+                var syms = [KeySym](repeating: 0, count: map.perKeycode)
+                XChangeKeyboardMapping(desk.display.display, Int32(code), Int32(map.perKeycode), &syms, 1)
+            }
+            XSync(desk.display.display, 0)
+        }
+        func keyPresses(_ count: Int) -> [UInt] {
+            XCTAssertTrue(probe.waitFor(timeout: 5) { $0.filter { if case .keyPress = $0.kind { return true }; return false }.count >= count })
+            return probe.events.compactMap { if case .keyPress(let k) = $0.kind { return k } else { return nil } }
+        }
+        // Only Shift_R left: it is the one held for "Z".
+        try clear([XK_Shift_L])
+        XCTAssertNotNil(try desk.display.currentKeyboardMap().shiftKeycode)
+        try desk.display.type("Z")
+        XCTAssertEqual(keyPresses(2), [0xffe2, 0x7a])
+        // No Shift key at all: "Z" and ctrl+"T" arrive as their own keysyms on bound keycodes.
+        try clear([XK_Shift_R])
+        let before = try desk.display.currentKeyboardMap()
+        XCTAssertNil(before.shiftKeycode)
+        try desk.display.type("Z")
+        try desk.display.pressChord(["ctrl", "T"])
+        XCTAssertEqual(keyPresses(5), [0xffe2, 0x7a, 0x5a, 0xffe3, 0x54])
+        XCTAssertEqual(try desk.display.currentKeyboardMap().symbols, before.symbols)
     }
 }
