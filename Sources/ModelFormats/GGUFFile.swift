@@ -33,6 +33,9 @@ public final class GGUFFile {
     /// Limits that a real file never approaches; beyond them the file is corrupt or hostile.
     static let maximumCount: UInt64 = 1 << 20
     static let maximumStringLength: UInt64 = 1 << 26
+    /// Real arrays are vocabularies and merge lists (about 152k entries for Qwen); 16M elements of
+    /// metadata would already cost gigabytes as values.
+    static let maximumArrayLength: UInt64 = 1 << 24
 
     public let path: String
     public let version: UInt32
@@ -172,10 +175,20 @@ public final class GGUFFile {
                 guard depth < 2 else { throw fail("arrays nested too deeply") }
                 let elementType = try u32()
                 let n = try u64()
-                // Every element takes at least one byte, so a count beyond the remaining bytes is a lie.
-                guard n <= UInt64(size - offset) else { throw fail("array of \(n) elements in \(size - offset) bytes") }
+                // Every element takes at least its smallest encoding, so a count the remaining bytes
+                // cannot hold is a lie; beyond the cap the file is hostile even if the bytes exist.
+                let smallest: UInt64
+                switch elementType {
+                case 0, 1, 7: smallest = 1
+                case 2, 3: smallest = 2
+                case 4, 5, 6: smallest = 4
+                case 9: smallest = 12  // element type + count
+                default: smallest = 8  // 64-bit values; a string's length prefix
+                }
+                guard n <= GGUFFile.maximumArrayLength else { throw fail("array of \(n) elements (at most \(GGUFFile.maximumArrayLength))") }
+                guard n <= UInt64(size - offset) / smallest else { throw fail("array of \(n) elements in \(size - offset) bytes") }
                 var items: [Value] = []
-                items.reserveCapacity(Int(n))
+                items.reserveCapacity(Int(min(n, 1 << 16)))
                 for _ in 0..<n { items.append(try value(type: elementType, depth: depth + 1)) }
                 return .array(items)
             case 10: return .uint(try load(UInt64.self))

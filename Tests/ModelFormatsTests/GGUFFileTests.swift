@@ -73,4 +73,31 @@ final class GGUFFileTests: XCTestCase {
             guard case .headerOutOfBounds? = $0 as? ModelFormatsError else { return XCTFail("\($0)") }
         }
     }
+
+    /// Array counts: one beyond what the remaining bytes can hold (u64 elements need 8 bytes each),
+    /// and one whose bytes exist but exceed the element cap, are refused before anything is allocated.
+    func testArrayCountsAreBoundedByBytesAndByTheCap() throws {
+        func file(elementType: UInt32, count: UInt64, payload: Int) -> Data {
+            var b = GGUFBuilder()
+            b.data.append(contentsOf: Array("GGUF".utf8))
+            b.u32(3); b.u64(0); b.u64(1)
+            b.string("tokenizer.ggml.scores"); b.u32(9); b.u32(elementType); b.u64(count)
+            b.data.append(Data(count: payload))
+            while b.data.count % 32 != 0 { b.data.append(0) }  // the (empty) tensor data starts aligned
+            return b.data
+        }
+        func arrayError(_ data: Data) throws -> String {
+            var message = ""
+            XCTAssertThrowsError(try GGUFFile(path: try write(data))) { message = "\($0)" }
+            return message
+        }
+        // 100 u64 elements claimed, about 400 bytes present: the bytes cannot hold them.
+        XCTAssertTrue(try arrayError(file(elementType: 10, count: 100, payload: 400)).contains("array of 100 elements in 4"), "the 400 bytes (plus alignment padding) hold only 50")
+        // 2^24 + 1 u8 elements, every byte present: over the cap.
+        let n = GGUFFile.maximumArrayLength + 1
+        XCTAssertTrue(try arrayError(file(elementType: 0, count: n, payload: Int(n))).contains("at most \(GGUFFile.maximumArrayLength)"))
+        // Within both limits it reads.
+        let ok = try GGUFFile(path: try write(file(elementType: 10, count: 50, payload: 400)))
+        XCTAssertEqual(ok.metadata["tokenizer.ggml.scores"], .array(Array(repeating: .uint(0), count: 50)))
+    }
 }
