@@ -29,7 +29,7 @@ public actor NativePlanner: Planner {
     /// `native:DIR`; recorded in session_start as `model_id`.
     public nonisolated let identity: String
     public nonisolated let directory: String
-    /// The directory's `ModelFingerprint` (configuration, tokenizer, safetensors headers); session_start's
+    /// The directory's `ModelFingerprint`: SHA-256 over every model file, weights included; session_start's
     /// `weight_hash`.
     public nonisolated let weightHash: String
     /// Generation stops after this many tokens (agents decode greedily; the budget bounds a turn's time).

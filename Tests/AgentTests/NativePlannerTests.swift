@@ -71,36 +71,60 @@ final class ModelFingerprintTests: XCTestCase {
         try Data(bytes).write(to: url)
     }
 
-    func testFingerprintCoversConfigAndHeadersNotWeightValues() throws {
-        let dir = try directory()
-        try Data(#"{"model_type":"qwen3_vl"}"#.utf8).write(to: dir.appendingPathComponent("config.json"))
-        try writeSafetensors(dir.appendingPathComponent("model.safetensors"), values: [1, 2, 3, 4])
-        let first = try ModelFingerprint.sha256(directory: dir.path)
-        XCTAssertEqual(first.count, 64)
-        XCTAssertEqual(try ModelFingerprint.sha256(directory: dir.path), first)
-        // Same layout, other values: the same fingerprint (documented: headers, not weight bytes).
-        try writeSafetensors(dir.appendingPathComponent("model.safetensors"), values: [9, 9, 9, 9])
-        XCTAssertEqual(try ModelFingerprint.sha256(directory: dir.path), first)
-        // Another shape or another config: another fingerprint.
-        try writeSafetensors(dir.appendingPathComponent("model.safetensors"), values: [1, 2, 3, 4, 5])
-        let reshaped = try ModelFingerprint.sha256(directory: dir.path)
-        XCTAssertNotEqual(reshaped, first)
-        try Data(#"{"model_type":"qwen3_vl","x":1}"#.utf8).write(to: dir.appendingPathComponent("config.json"))
-        XCTAssertNotEqual(try ModelFingerprint.sha256(directory: dir.path), reshaped)
+    /// sha256sum's digest of a file, or of `input` on stdin: the implementation the hash is checked against.
+    func sha256sum(_ url: URL? = nil, input: Data = Data()) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        p.arguments = [url?.path ?? "-"]
+        let out = Pipe(), stdin = Pipe()
+        p.standardOutput = out
+        p.standardInput = stdin
+        try p.run()
+        stdin.fileHandleForWriting.write(input)
+        try stdin.fileHandleForWriting.close()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        return String(text.prefix(64))
     }
 
-    func testFingerprintRefusesADirectoryWithoutWeightsOrWithABadHeader() throws {
+    func testWeightHashCoversEveryByteOfEveryModelFile() throws {
+        let dir = try directory()
+        let config = dir.appendingPathComponent("config.json"), weights = dir.appendingPathComponent("model.safetensors")
+        try Data(#"{"model_type":"qwen3_vl"}"#.utf8).write(to: config)
+        try writeSafetensors(weights, values: [1, 2, 3, 4])
+        // Files unrelated to the model are not part of it.
+        try Data("notes".utf8).write(to: dir.appendingPathComponent("README.md"))
+        let first = try ModelFingerprint.sha256(directory: dir.path)
+        // The documented composition, with the per-file digests from sha256sum.
+        func size(_ url: URL) throws -> Int { try Data(contentsOf: url).count }
+        let list = "config.json\n\(try size(config))\n\(try sha256sum(config))\n"
+            + "model.safetensors\n\(try size(weights))\n\(try sha256sum(weights))\n"
+        XCTAssertEqual(first, try sha256sum(input: Data(list.utf8)))
+        XCTAssertEqual(try ModelFingerprint.sha256(directory: dir.path), first)
+        // One weight value changed, same layout: another hash.
+        try writeSafetensors(weights, values: [1, 2, 3, 5])
+        let changed = try ModelFingerprint.sha256(directory: dir.path)
+        XCTAssertNotEqual(changed, first)
+        // Another config: another hash.
+        try Data(#"{"model_type":"qwen3_vl","x":1}"#.utf8).write(to: config)
+        XCTAssertNotEqual(try ModelFingerprint.sha256(directory: dir.path), changed)
+    }
+
+    func testWeightHashRefusesADirectoryWithoutWeightsOrAnUnreadableShard() throws {
         let dir = try directory()
         try Data("{}".utf8).write(to: dir.appendingPathComponent("config.json"))
         XCTAssertThrowsError(try ModelFingerprint.sha256(directory: dir.path)) { error in
             XCTAssertEqual(error as? AgentError, .modelUnusable(path: dir.path, reason: "no *.safetensors file"))
         }
-        var bad = [UInt8](repeating: 0xff, count: 8)
-        bad += [1, 2]
-        try Data(bad).write(to: dir.appendingPathComponent("model.safetensors"))
+        // A "shard" that is a directory cannot be read.
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("model-00001-of-00002.safetensors"),
+                                                withIntermediateDirectories: false)
+        try writeSafetensors(dir.appendingPathComponent("model-00002-of-00002.safetensors"), values: [1])
         XCTAssertThrowsError(try ModelFingerprint.sha256(directory: dir.path)) { error in
-            guard case .modelUnusable(_, let reason)? = error as? AgentError else { return XCTFail("\(error)") }
-            XCTAssertTrue(reason.contains("does not fit the file"), reason)
+            guard case .modelUnusable(let path, let reason)? = error as? AgentError else { return XCTFail("\(error)") }
+            XCTAssertTrue(path.hasSuffix("model-00001-of-00002.safetensors"), path)
+            XCTAssertTrue(reason.contains("cannot read it"), reason)
         }
     }
 }
