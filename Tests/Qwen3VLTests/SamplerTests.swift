@@ -57,6 +57,74 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(sample([0, 2.0, 1.5], SamplingParameters(presencePenalty: 1), context: [1], generated: [1]), 2)
     }
 
+    /// The reference: every logit warped, the whole vocabulary sorted, transformers' order of processors —
+    /// the straightforward implementation the fast paths must agree with.
+    func referenceDistribution(_ logits: [Float], _ p: SamplingParameters, context: [Int], generated: [Int]) -> [Int: Float] {
+        var l = logits
+        for t in Set(context) { l[t] = l[t] < 0 ? l[t] * p.repetitionPenalty : l[t] / p.repetitionPenalty }
+        for t in Set(generated) { l[t] -= p.presencePenalty }
+        var c = l.enumerated().map { (index: $0.offset, logit: $0.element / p.temperature) }
+        c.sort { $0.logit != $1.logit ? $0.logit > $1.logit : $0.index < $1.index }
+        if p.topK > 0 && p.topK < c.count { c.removeLast(c.count - p.topK) }
+        var w = c.map { expf($0.logit - c[0].logit) }
+        let total = w.reduce(0.0) { $0 + Double($1) }
+        if p.topP < 1 {
+            var cumulative = 0.0, keep = 0
+            for x in w { cumulative += Double(x); keep += 1; if cumulative >= Double(p.topP) * total { break } }
+            w.removeLast(w.count - keep)
+        }
+        let sum = w.reduce(0, +)
+        return Dictionary(uniqueKeysWithValues: zip(c.prefix(w.count).map(\.index), w.map { $0 / sum }))
+    }
+
+    /// Heap top-k, margin-pruned top-p and incremental penalties give the reference's distribution, over
+    /// a 4096-token vocabulary, sharp and flat logits, and a sequence that grows by one token per call.
+    /// Tolerance 1e-5 absolute per probability: only float summation orders differ (masses are summed
+    /// in Double on both sides, so the nucleus boundary is the same token).
+    func testFastPathsMatchTheFullSortReference() {
+        var rng = SplitMix64(seed: 7)
+        let n = 4096
+        let settings: [SamplingParameters] = [
+            SamplingParameters(temperature: 0.7, topK: 20, topP: 0.8, repetitionPenalty: 1.05, presencePenalty: 1.5),
+            SamplingParameters(temperature: 1, topP: 0.9),
+            SamplingParameters(temperature: 1.3, topK: 1000),
+            SamplingParameters(temperature: 1, repetitionPenalty: 1.2),
+            SamplingParameters(temperature: 0.5, topP: 0.999),
+        ]
+        for p in settings {
+            for scale: Float in [0.5, 8] {  // flat and sharp distributions
+                var sampler = Sampler(p)
+                var context = (0..<50).map { _ in Int(rng.next() % UInt64(n)) }
+                var generated: [Int] = []
+                for _ in 0..<4 {
+                    let logits = (0..<n).map { _ in (rng.nextUnitFloat() - 0.5) * scale }
+                    var l = logits
+                    let fast = l.withUnsafeMutableBufferPointer { sampler.distribution($0, context: context, generated: generated) }
+                    let reference = referenceDistribution(logits, p, context: context, generated: generated)
+                    XCTAssertEqual(Set(fast.map(\.token)), Set(reference.keys), "\(p) scale \(scale)")
+                    for (token, probability) in fast {
+                        XCTAssertEqual(probability, reference[token] ?? -1, accuracy: 1e-5)
+                    }
+                    XCTAssertEqual(fast.map(\.probability), fast.map(\.probability).sorted(by: >))
+                    let next = fast[0].token
+                    context.append(next)
+                    generated.append(next)
+                }
+            }
+        }
+    }
+
+    /// A sampler reused for a new generation (a sequence that does not extend the last one) forgets
+    /// the old tokens.
+    func testPenaltiesStartOverForANewSequence() {
+        var sampler = Sampler(SamplingParameters(repetitionPenalty: 2))
+        var l: [Float] = [4, 3, 1]
+        XCTAssertEqual(l.withUnsafeMutableBufferPointer { sampler.sample($0, context: [0, 2], generated: []) }, 1)
+        l = [4, 3, 1]
+        XCTAssertEqual(l.withUnsafeMutableBufferPointer { sampler.sample($0, context: [1], generated: []) }, 0)
+        XCTAssertEqual(l, [4, 1.5, 1])
+    }
+
     func testParameterValidation() {
         XCTAssertThrowsError(try SamplingParameters(temperature: -1).validate())
         XCTAssertThrowsError(try SamplingParameters(topP: 0).validate())
