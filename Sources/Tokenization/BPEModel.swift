@@ -128,7 +128,10 @@ public struct BPEModel: Sendable {
             output.append(id)
             return
         }
-        var symbols = scratch.symbols
+        // Take the buffer out of the scratch (a plain copy would share it and copy on the first write).
+        var symbols: [Int32] = []
+        swap(&symbols, &scratch.symbols)
+        defer { swap(&symbols, &scratch.symbols) }
         symbols.removeAll(keepingCapacity: true)
         for b in word {
             let id = byteIDs[Int(b)]
@@ -144,7 +147,6 @@ public struct BPEModel: Sendable {
             mergeLinear(&symbols, ranks: &scratch.ranks, mergedIDs: &scratch.mergedIDs)
         }
         for s in symbols { output.append(Int(s)) }
-        scratch.symbols = symbols
     }
 
     /// Repeatedly merges the leftmost lowest-rank pair; O(n²) comparisons but no allocation.
