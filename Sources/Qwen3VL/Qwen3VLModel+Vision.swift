@@ -12,8 +12,7 @@ extension Qwen3VLModel {
                                                     reason: "'\(configuration.vision.hiddenAct)' is not supported (only gelu_pytorch_tanh)")
         }
         let checkpoint = try SafetensorsCheckpoint(directory: directory)
-        let weights = try VisionWeights(checkpoint: checkpoint, configuration: configuration.vision)
-        checkpoint.dropPages()
+        let weights = try VisionWeights(checkpoint: checkpoint, configuration: configuration.vision, keepBF16: keepBF16)
         return VisionEncoder(configuration: configuration.vision, weights: weights,
                              ropeTheta: try Self.visionRopeTheta(directory: directory))
     }

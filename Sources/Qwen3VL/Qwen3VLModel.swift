@@ -12,6 +12,8 @@ public final class Qwen3VLModel {
     /// Dtypes found in the checkpoint's text tensors (for `model info`).
     public let checkpointDTypes: [String]
     public let checkpointFiles: [String]
+    /// Whether bf16 projection matrices stay memory-mapped (text here, vision in `makeVisionEncoder`).
+    public let keepBF16: Bool
 
     /// Loads `directory` (config.json, generation_config.json if present, *.safetensors). bf16 projection
     /// matrices stay memory-mapped unless `keepBF16` is false (then everything is widened to float32).
@@ -27,6 +29,7 @@ public final class Qwen3VLModel {
             throw Qwen3VLError.configurationUnreadable(path: directory, reason: "expected a model directory (config.json + *.safetensors)")
         }
         self.directory = directory
+        self.keepBF16 = keepBF16
         configuration = try Qwen3VLConfiguration.load(directory: directory)
         generation = try GenerationConfiguration.load(directory: directory, vocabSize: configuration.text.vocabSize)
         let checkpoint = try SafetensorsCheckpoint(directory: directory)

@@ -98,21 +98,7 @@ public final class TextWeights {
                 matrices[name] = Matrix(rows: rows, cols: cols)
             }
         }
-        let names = matrices.keys.sorted()
-        let errorBox = ErrorBox()
-        DispatchQueue.concurrentPerform(iterations: names.count) { k in
-            let name = names[k]
-            guard let m = matrices[name] else { return }
-            do { try checkpoint.readFloats(name, into: m.pointer) } catch { errorBox.set(error) }
-        }
-        if let error = errorBox.error { throw error }
-        if mapped.isEmpty {
-            // Everything was copied out: the mapped pages are no longer needed.
-            checkpoint.dropPages()
-            self.checkpoint = nil
-        } else {
-            self.checkpoint = checkpoint
-        }
+        self.checkpoint = try Self.fill(matrices, from: checkpoint, keepingMapping: !mapped.isEmpty)
 
         func matrix(_ name: String) throws -> Matrix {
             guard let m = matrices[name] else { throw ModelFormatsError.missingTensor(name: name) }
@@ -172,6 +158,25 @@ public final class TextWeights {
 }
 
 /// First error raised by any worker of a concurrent loop.
+extension TextWeights {
+    /// Reads every float32 matrix of `matrices` from `checkpoint` concurrently. Returns the checkpoint when
+    /// bf16 weights still point into its mapping; otherwise everything was copied out, its pages are dropped
+    /// and nil is returned.
+    static func fill(_ matrices: [String: Matrix], from checkpoint: SafetensorsCheckpoint,
+                     keepingMapping: Bool) throws -> SafetensorsCheckpoint? {
+        let names = matrices.keys.sorted()
+        let errorBox = ErrorBox()
+        DispatchQueue.concurrentPerform(iterations: names.count) { k in
+            guard let m = matrices[names[k]] else { return }
+            do { try checkpoint.readFloats(names[k], into: m.pointer) } catch { errorBox.set(error) }
+        }
+        if let error = errorBox.error { throw error }
+        if keepingMapping { return checkpoint }
+        checkpoint.dropPages()
+        return nil
+    }
+}
+
 final class ErrorBox: @unchecked Sendable {
     private let lock = DispatchQueue(label: "understudy.qwen3vl.errorbox")
     private var stored: Error?

@@ -113,7 +113,7 @@ struct BenchVisionOptions: ParsableArguments {
             ("vision_resized", "\(processed.resizedWidth)x\(processed.resizedHeight)"),
             ("vision_patches", "\(processed.patchCount)"),
             ("vision_image_tokens", "\(processed.tokenCount)"),
-            ("vision_weights_gb_f32", String(format: "%.2f", Double(encoder.weights.byteCount) / 1e9)),
+            ("vision_weights_gb", String(format: "%.2f", Double(encoder.weights.byteCount) / 1e9)),
             ("vision_load_seconds", String(format: "%.2f", visionLoadSeconds)),
             ("vision_preprocess_seconds", String(format: "%.3f", preprocessSeconds)),
             ("vision_encode_seconds", String(format: "%.3f", encodeSeconds)),

@@ -8,11 +8,16 @@ import XCTest
 final class BF16WeightsTests: XCTestCase {
     /// Rewrites a fixture checkpoint as one bf16 safetensors file (round to nearest even) in a temp dir.
     static func bf16Copy(of fixture: String) throws -> URL {
-        let source = try TextParityTests.fixtureDirectory(fixture)
+        try bf16Copy(directory: try TextParityTests.fixtureDirectory(fixture))
+    }
+
+    /// Rewrites the checkpoint in `source` as bf16, copying its configuration files.
+    static func bf16Copy(directory source: String) throws -> URL {
         let checkpoint = try SafetensorsCheckpoint(directory: source)
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("qwen3vl-bf16-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        for file in ["config.json", "generation_config.json"] {
+        for file in ["config.json", "generation_config.json", "preprocessor_config.json"]
+            where FileManager.default.fileExists(atPath: source + "/" + file) {
             try FileManager.default.copyItem(atPath: source + "/" + file, toPath: tmp.path + "/" + file)
         }
         var header: [String] = []
@@ -62,6 +67,33 @@ final class BF16WeightsTests: XCTestCase {
                 let g2 = try Generator(decoder: widened.makeDecoder(contextCapacity: 64), stopTokenIds: widened.stopTokenIds)
                     .generate(prompt: c.ids, maxTokens: 20, sampler: &s2)
                 XCTAssertEqual(g1.tokens, g2.tokens, "\(fixture) prompt \(c.ids.count)")
+            }
+        }
+    }
+
+    /// The vision tower with bf16 block and merger matrices read in place gives the features of the same
+    /// bf16 weights widened at load (1e-5 of each tensor's scale: only the blocking of the products differs).
+    func testMappedBF16VisionMatchesWidenedBF16() throws {
+        for name in ["tiny-vl-a", "tiny-vl-b"] {
+            let dir = try Self.bf16Copy(directory: try VisionFixtures.root.appendingPathComponent(name).path)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let mapped = try Qwen3VLModel(directory: dir.path, keepBF16: true).makeVisionEncoder()
+            let widened = try Qwen3VLModel(directory: dir.path, keepBF16: false).makeVisionEncoder()
+            XCTAssertTrue(mapped.weights.blocks[0].qkv.isBF16)
+            XCTAssertTrue(mapped.weights.merger.fc2.isBF16)
+            XCTAssertFalse(widened.weights.blocks[0].fc1.isBF16)
+            XCTAssertLessThan(mapped.weights.byteCount, widened.weights.byteCount)
+            let model = try Qwen3VLModel(directory: dir.path)
+            let e = try XCTUnwrap(try VisionFixtures.imageIndex().images["exact-160x96"])
+            let image = try model.imageProcessor().process(try VisionFixtures.image("exact-160x96", e))
+            let a = try mapped.encode([image]), b = try widened.encode([image])
+            for (x, y) in zip([a.embeddings] + a.deepstack, [b.embeddings] + b.deepstack) {
+                let xs = Array(UnsafeBufferPointer(start: x.pointer, count: x.count))
+                let ys = Array(UnsafeBufferPointer(start: y.pointer, count: y.count))
+                let scale = ys.map(abs).max() ?? 0
+                let delta = zip(xs, ys).map { abs($0 - $1) }.max() ?? .infinity
+                XCTAssertEqual(xs.count, ys.count)
+                XCTAssertLessThanOrEqual(delta, 1e-5 * max(scale, 1), name)
             }
         }
     }

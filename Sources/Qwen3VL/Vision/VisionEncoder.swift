@@ -51,7 +51,8 @@ public final class VisionEncoder {
         let scores: [Matrix]             // per attention worker [longest, longest]: one head of one image
         let cos, sin: Matrix             // [N, hd/2]
         let wide, wideHidden: Matrix     // [N/m², W]
-        init(_ c: VisionConfiguration, capacity n: Int, longest: Int) {
+        let weightScratch: Matrix        // bf16 weight blocks widened for one product
+        init(_ c: VisionConfiguration, capacity n: Int, longest: Int, weightScratch count: Int) {
             let dv = c.hiddenSize, m2 = c.spatialMergeSize * c.spatialMergeSize
             capacity = n
             self.longest = longest
@@ -61,6 +62,7 @@ public final class VisionEncoder {
             scores = (0..<max(1, min(c.headCount, BLAS.threadCount))).map { _ in Matrix(rows: longest, cols: longest) }
             cos = Matrix(rows: n, cols: dv / c.headCount / 2); sin = Matrix(rows: n, cols: dv / c.headCount / 2)
             wide = Matrix(rows: n / m2, cols: m2 * dv); wideHidden = Matrix(rows: n / m2, cols: m2 * dv)
+            weightScratch = Matrix(rows: 1, cols: max(1, count))
         }
     }
 
@@ -88,7 +90,7 @@ public final class VisionEncoder {
         if let existing = scratch, existing.capacity >= n, existing.longest >= longest {
             s = existing
         } else {
-            s = Scratch(c, capacity: n, longest: longest)
+            s = Scratch(c, capacity: n, longest: longest, weightScratch: weights.bf16ScratchCount)
             scratch = s
         }
 
@@ -123,7 +125,7 @@ public final class VisionEncoder {
         for (i, b) in w.blocks.enumerated() {
             // x = x + proj(attention(rope(q), rope(k), v))        (norm1 → qkv: [N, 3·Dv] = q | k | v)
             layerNorm(s.x, rows: n, b.norm1Weight, b.norm1Bias, into: s.xn)
-            BLAS.linear(s.xn.pointer, rows: n, weight: b.qkv.pointer, outFeatures: 3 * dv, inFeatures: dv, into: s.qkv.pointer)
+            linear(s.xn.pointer, rows: n, b.qkv, into: s.qkv.pointer, scratch: s)
             Kernels.addBias(b.qkvBias.pointer, rows: n, n: 3 * dv, into: s.qkv.pointer)
             for p in 0..<n {
                 let q = s.qkv.row(p), cosRow = s.cos.row(p), sinRow = s.sin.row(p)
@@ -133,16 +135,14 @@ public final class VisionEncoder {
                 }
             }
             for segment in segments { attend(segment, heads: heads, headDim: hd, scratch: s) }
-            BLAS.linear(s.attention.pointer, rows: n, weight: b.proj.pointer, outFeatures: dv, inFeatures: dv,
-                        into: s.x.pointer, accumulate: true)
+            linear(s.attention.pointer, rows: n, b.proj, into: s.x.pointer, accumulate: true, scratch: s)
             Kernels.addBias(b.projBias.pointer, rows: n, n: dv, into: s.x.pointer)
             // x = x + fc2(gelu_tanh(fc1(norm2(x))))
             layerNorm(s.x, rows: n, b.norm2Weight, b.norm2Bias, into: s.xn)
-            BLAS.linear(s.xn.pointer, rows: n, weight: b.fc1.pointer, outFeatures: iv, inFeatures: dv, into: s.hidden.pointer)
+            linear(s.xn.pointer, rows: n, b.fc1, into: s.hidden.pointer, scratch: s)
             Kernels.addBias(b.fc1Bias.pointer, rows: n, n: iv, into: s.hidden.pointer)
             Kernels.geluTanh(s.hidden.pointer, n: n * iv)
-            BLAS.linear(s.hidden.pointer, rows: n, weight: b.fc2.pointer, outFeatures: dv, inFeatures: iv,
-                        into: s.x.pointer, accumulate: true)
+            linear(s.hidden.pointer, rows: n, b.fc2, into: s.x.pointer, accumulate: true, scratch: s)
             Kernels.addBias(b.fc2Bias.pointer, rows: n, n: dv, into: s.x.pointer)
             trace?("block.\(i)", s.x.pointer, n, dv)
 
@@ -246,6 +246,14 @@ public final class VisionEncoder {
         }
     }
 
+    /// `y = x·Wᵀ` through the one BLAS wrapper, with the scratch bf16 weight blocks are widened into.
+    @inline(__always)
+    private func linear(_ x: UnsafePointer<Float>, rows: Int, _ w: Weight, into y: UnsafeMutablePointer<Float>,
+                        accumulate: Bool = false, scratch s: Scratch) {
+        BLAS.linear(x, rows: rows, weight: w, into: y, accumulate: accumulate,
+                    scratch: s.weightScratch.pointer, scratchCount: s.weightScratch.count)
+    }
+
     /// A patch merger: LayerNorm (before or after viewing 4 consecutive rows as one `[W]` row), fc1, erf-GELU, fc2.
     private func merge(_ x: Matrix, with mw: PatchMergerWeights, tokens: Int, into output: Matrix, scratch s: Scratch) {
         let dv = configuration.hiddenSize, wide = s.wide.cols
@@ -258,12 +266,10 @@ public final class VisionEncoder {
             Kernels.layerNorm(x.pointer, rows: tokens * (wide / dv), n: dv, weight: mw.normWeight.pointer,
                               bias: mw.normBias.pointer, eps: eps, into: s.wide.pointer)
         }
-        BLAS.linear(s.wide.pointer, rows: tokens, weight: mw.fc1.pointer, outFeatures: wide, inFeatures: wide,
-                    into: s.wideHidden.pointer)
+        linear(s.wide.pointer, rows: tokens, mw.fc1, into: s.wideHidden.pointer, scratch: s)
         Kernels.addBias(mw.fc1Bias.pointer, rows: tokens, n: wide, into: s.wideHidden.pointer)
         Kernels.geluErf(s.wideHidden.pointer, n: tokens * wide)
-        BLAS.linear(s.wideHidden.pointer, rows: tokens, weight: mw.fc2.pointer, outFeatures: output.cols,
-                    inFeatures: wide, into: output.pointer)
+        linear(s.wideHidden.pointer, rows: tokens, mw.fc2, into: output.pointer, scratch: s)
         Kernels.addBias(mw.fc2Bias.pointer, rows: tokens, n: output.cols, into: output.pointer)
     }
 }

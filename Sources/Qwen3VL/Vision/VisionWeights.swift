@@ -10,14 +10,14 @@ import Tensors
 /// One ViT block. Matrices are `[out, in]` (y = x·Wᵀ); vectors `[1, n]`.
 public struct VisionBlockWeights {
     public let norm1Weight, norm1Bias: Matrix   // [1, Dv]
-    public let qkv: Matrix                      // [3·Dv, Dv], rows q | k | v
+    public let qkv: Weight                      // [3·Dv, Dv], rows q | k | v
     public let qkvBias: Matrix                  // [1, 3·Dv]
-    public let proj: Matrix                     // [Dv, Dv]
+    public let proj: Weight                     // [Dv, Dv]
     public let projBias: Matrix                 // [1, Dv]
     public let norm2Weight, norm2Bias: Matrix   // [1, Dv]
-    public let fc1: Matrix                      // [Iv, Dv]
+    public let fc1: Weight                      // [Iv, Dv]
     public let fc1Bias: Matrix                  // [1, Iv]
-    public let fc2: Matrix                      // [Dv, Iv]
+    public let fc2: Weight                      // [Dv, Iv]
     public let fc2Bias: Matrix                  // [1, Dv]
 }
 
@@ -25,15 +25,18 @@ public struct VisionBlockWeights {
 /// fc1 [4Dv, 4Dv] → erf-GELU → fc2 [D, 4Dv].
 public struct PatchMergerWeights {
     public let normWeight, normBias: Matrix     // [1, Dv] or [1, 4·Dv]
-    public let fc1: Matrix                      // [4·Dv, 4·Dv]
+    public let fc1: Weight                      // [4·Dv, 4·Dv]
     public let fc1Bias: Matrix                  // [1, 4·Dv]
-    public let fc2: Matrix                      // [D, 4·Dv]
+    public let fc2: Weight                      // [D, 4·Dv]
     public let fc2Bias: Matrix                  // [1, D]
     /// DeepStack mergers normalise the concatenated 4·Dv vector (`use_postshuffle_norm=True`).
     public let postShuffleNorm: Bool
 }
 
-/// Every `model.visual.*` tensor as float32 (bf16/f16 checkpoints widened once at load).
+/// Every `model.visual.*` tensor. The block and merger matrices of a bf16 checkpoint stay bf16 in the
+/// memory mapping (like the text decoder's, `keepBF16`), widened block by block inside each product;
+/// everything else — the patch embedding, position table, norms, biases, f16/f32 tensors — is float32,
+/// widened once at load.
 public final class VisionWeights {
     public static let prefix = "model.visual."
 
@@ -44,7 +47,12 @@ public final class VisionWeights {
     public let merger: PatchMergerWeights
     /// In the order of `deepstack_visual_indexes` (merger k belongs to ViT block `deepstack_visual_indexes[k]`).
     public let deepstackMergers: [PatchMergerWeights]
+    /// Bytes of weights held, float32 and bf16.
     public let byteCount: Int
+    /// Largest bf16 matrix (elements), capped: the scratch a product widens blocks into (0 when none).
+    public let bf16ScratchCount: Int
+    /// Keeps the memory mapping alive while bf16 weights point into it.
+    private let checkpoint: SafetensorsCheckpoint?
 
     /// Every tensor of the vision tower with its shape.
     public static func declaredTensors(_ v: VisionConfiguration) -> [String: [Int]] {
@@ -83,35 +91,40 @@ public final class VisionWeights {
     }
 
     /// Verifies `model.visual.*` strictly (missing, mis-shaped or undeclared tensors fail naming them; the text
-    /// tensors belong to `TextWeights`), then reads every tensor into float32 in parallel.
-    public init(checkpoint: SafetensorsCheckpoint, configuration v: VisionConfiguration) throws {
+    /// tensors belong to `TextWeights`), keeps bf16 block and merger matrices mapped (unless `keepBF16` is
+    /// false) and reads every other tensor into float32 in parallel.
+    public init(checkpoint: SafetensorsCheckpoint, configuration v: VisionConfiguration, keepBF16: Bool = true) throws {
         let declared = Self.declaredTensors(v)
         let others = Set(checkpoint.tensors.keys.filter { !$0.hasPrefix(Self.prefix) })
         try checkpoint.verify(declared: declared, tolerated: others)
 
+        var mapped: [String: Weight] = [:]
         var matrices: [String: Matrix] = [:]
         for (name, shape) in declared {
             // Vectors are [1, n]; matrices [out, in]; the Conv3d kernel flattens to [Dv, C·Tp·P·P].
             let rows = shape.count >= 2 ? shape[0] : 1
             let cols = shape.count >= 2 ? shape.dropFirst().reduce(1, *) : shape[0]
-            matrices[name] = Matrix(rows: rows, cols: cols)
+            let product = name.hasPrefix(Self.prefix + "blocks.") || name.contains("merger")
+            if keepBF16, product, shape.count == 2, checkpoint.tensors[name]?.dtype == .bf16 {
+                mapped[name] = Weight(bf16: try checkpoint.mappedBytes(name), rows: rows, cols: cols, owner: checkpoint)
+            } else {
+                matrices[name] = Matrix(rows: rows, cols: cols)
+            }
         }
-        let names = declared.keys.sorted()
-        let errorBox = ErrorBox()
-        DispatchQueue.concurrentPerform(iterations: names.count) { k in
-            guard let m = matrices[names[k]] else { return }
-            do { try checkpoint.readFloats(names[k], into: m.pointer) } catch { errorBox.set(error) }
-        }
-        if let error = errorBox.error { throw error }
+        self.checkpoint = try TextWeights.fill(matrices, from: checkpoint, keepingMapping: !mapped.isEmpty)
 
+        func weight(_ name: String) throws -> Weight {
+            if let w = mapped[Self.prefix + name] { return w }
+            return Weight(try get(name))
+        }
         func get(_ name: String) throws -> Matrix {
             guard let m = matrices[Self.prefix + name] else { throw ModelFormatsError.missingTensor(name: Self.prefix + name) }
             return m
         }
         func loadMerger(_ p: String, postShuffle: Bool) throws -> PatchMergerWeights {
             PatchMergerWeights(normWeight: try get(p + "norm.weight"), normBias: try get(p + "norm.bias"),
-                               fc1: try get(p + "linear_fc1.weight"), fc1Bias: try get(p + "linear_fc1.bias"),
-                               fc2: try get(p + "linear_fc2.weight"), fc2Bias: try get(p + "linear_fc2.bias"),
+                               fc1: try weight(p + "linear_fc1.weight"), fc1Bias: try get(p + "linear_fc1.bias"),
+                               fc2: try weight(p + "linear_fc2.weight"), fc2Bias: try get(p + "linear_fc2.bias"),
                                postShuffleNorm: postShuffle)
         }
         patchEmbed = try get("patch_embed.proj.weight")
@@ -121,17 +134,18 @@ public final class VisionWeights {
             let p = "blocks.\(i)."
             return VisionBlockWeights(
                 norm1Weight: try get(p + "norm1.weight"), norm1Bias: try get(p + "norm1.bias"),
-                qkv: try get(p + "attn.qkv.weight"), qkvBias: try get(p + "attn.qkv.bias"),
-                proj: try get(p + "attn.proj.weight"), projBias: try get(p + "attn.proj.bias"),
+                qkv: try weight(p + "attn.qkv.weight"), qkvBias: try get(p + "attn.qkv.bias"),
+                proj: try weight(p + "attn.proj.weight"), projBias: try get(p + "attn.proj.bias"),
                 norm2Weight: try get(p + "norm2.weight"), norm2Bias: try get(p + "norm2.bias"),
-                fc1: try get(p + "mlp.linear_fc1.weight"), fc1Bias: try get(p + "mlp.linear_fc1.bias"),
-                fc2: try get(p + "mlp.linear_fc2.weight"), fc2Bias: try get(p + "mlp.linear_fc2.bias"))
+                fc1: try weight(p + "mlp.linear_fc1.weight"), fc1Bias: try get(p + "mlp.linear_fc1.bias"),
+                fc2: try weight(p + "mlp.linear_fc2.weight"), fc2Bias: try get(p + "mlp.linear_fc2.bias"))
         }
         merger = try loadMerger("merger.", postShuffle: false)
         deepstackMergers = try (0..<v.deepstackVisualIndexes.count).map {
             try loadMerger("deepstack_merger_list.\($0).", postShuffle: true)
         }
-        byteCount = matrices.values.reduce(0) { $0 + $1.byteCount }
+        byteCount = matrices.values.reduce(0) { $0 + $1.byteCount } + mapped.values.reduce(0) { $0 + $1.byteCount }
+        bf16ScratchCount = min(mapped.values.map(\.count).max() ?? 0, 1 << 24)
     }
 
     /// Multiply-adds per patch in the linear layers (patch embedding, blocks, mergers; mergers run once per
