@@ -209,6 +209,10 @@ public final class AgentLoop {
                    feedback: "The policy refused your last action (\(gridJSON)): \(because). It was not performed; choose another way or stop.")
             return nil
         case .ask:
+            // A rehearsal is ahead and the policy decides again on its effects: the operator is asked
+            // once, after it, and is shown what the rehearsal did. Asking here as well would ask twice
+            // for the same action (the second decision re-evaluates every rule, this one included).
+            if context.effectsPending { break }
             // The operator is shown the window that receives the input: the focused one for keys and text.
             let recipient = action.kind == .key || action.kind == .type ? focused : target
             let approved = try await askForApproval(step: step, action: action, actionJSON: actionJSON, digest: digest,
@@ -258,9 +262,15 @@ public final class AgentLoop {
         }
         // Rehearsal: the second decision, on the rehearsal's effects (docs/safety-design.md §3).
         if context.effectsPending, let effectsAuthorizer = authorizer as? EffectsAuthorizer {
-            let second: Authorization
+            var second: Authorization
             do { second = try effectsAuthorizer.authorize(action, context: context, rehearsal: report) } catch {
                 throw Stop(outcome: .safetyFailed("the policy failed on the rehearsal's effects: \(error)"))
+            }
+            // The ask put off until now is never dropped: an authorizer that allows on the effects what it
+            // asked about before them still gets the operator's answer.
+            if authorization.verdict == .ask && second.verdict == .allow {
+                second = Authorization(verdict: .ask, ruleIDs: authorization.ruleIDs,
+                                       reason: "\(authorization.reason) (asked before the rehearsal)")
             }
             try record(.decision(step: step, actionDigest: digest, verdict: second.verdict, ruleIDs: second.ruleIDs,
                                  reason: "after rehearsal: \(second.reason)", policyHash: authorizer.policyHash,
@@ -272,8 +282,10 @@ public final class AgentLoop {
                 refusal = "denied on its rehearsed effects: \(why)"
             case .ask:
                 let recipient = action.kind == .key || action.kind == .type ? focused : target
+                var shown = second
+                shown.reason += "; its rehearsal: \(report.summary)"
                 if let no = try await askForApproval(step: step, action: action, actionJSON: actionJSON, digest: digest,
-                                                     frame: frame, screenshotBlob: screenshotBlob, authorization: second,
+                                                     frame: frame, screenshotBlob: screenshotBlob, authorization: shown,
                                                      target: recipient, point: targetPoint, round: "after-rehearsal") {
                     refusal = "not approved after its rehearsal: \(no)"
                 }

@@ -78,14 +78,29 @@ final class EffectsDecisionLoopTests: XCTestCase {
                                                       "decision:allow", "rehearsal", "decision:allow", "execution", "settle"])
     }
 
-    func testAnAskBeforeAndAfterTheRehearsalIsAskedTwiceAndEachApprovalUsedOnce() async {
-        let (result, input, audit, _) = await run(FakeEffectsAuthorizer(first: .ask, second: .ask),
-                                                  approver: FixedApprover(approve: true))
+    func testAnAskBeforeAndAfterTheRehearsalIsAskedOnceAfterIt() async {
+        let (result, input, audit, rehearsal) = await run(FakeEffectsAuthorizer(first: .ask, second: .ask),
+                                                          approver: FixedApprover(approve: true))
         XCTAssertEqual(result.outcome, .succeeded)
         XCTAssertEqual(input.performed, [.type("Ada")])
-        // Two for the typed text (before and after its rehearsal), one for terminate (not rehearsed).
-        XCTAssertEqual(audit.kinds.filter { $0.hasPrefix("approval") }, ["approval:true", "approval:true", "approval:true"])
+        XCTAssertEqual(rehearsal.rehearsed, [.type("Ada")])
+        // One for the typed text (after its rehearsal, which the operator is shown), one for terminate.
+        XCTAssertEqual(Array(audit.kinds.prefix(9)), ["session_start", "observation", "model_call", "proposal",
+                                                      "decision:ask", "rehearsal", "decision:ask", "approval:true", "execution"])
+        XCTAssertEqual(audit.kinds.filter { $0.hasPrefix("approval") }, ["approval:true", "approval:true"])
         XCTAssertEqual(audit.kinds.filter { $0 == "execution" }.count, 1)
+    }
+
+    /// An ask before the rehearsal is not dropped when the decision on the effects allows: the operator
+    /// still answers, and a refusal sends nothing.
+    func testAnAskBeforeTheRehearsalStillNeedsTheOperatorWhenTheEffectsAllow() async {
+        let (_, input, audit, rehearsal) = await run(FakeEffectsAuthorizer(first: .ask, second: .allow),
+                                                     approver: FixedApprover(approve: false))
+        XCTAssertEqual(input.performed, [])
+        XCTAssertEqual(rehearsal.keptInStep, [false])
+        XCTAssertEqual(Array(audit.kinds.prefix(8)), ["session_start", "observation", "model_call", "proposal",
+                                                      "decision:ask", "rehearsal", "decision:ask", "approval:false"])
+        XCTAssertFalse(audit.kinds.contains("execution"))
     }
 
     func testARefusedAskAfterTheRehearsalSendsNothing() async {

@@ -180,3 +180,17 @@ final class XServer {
         throw CLIError.timeout(what)
     }
 }
+
+extension CLI {
+    /// The repository root (Policies/, Sandboxes/ are read from it).
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}
+
+extension XCTestCase {
+    /// A fresh path under the temporary folder, removed when the test ends.
+    func temporaryPath(_ name: String) -> String {
+        let path = NSTemporaryDirectory() + "understudy-cli-\(name)-\(UUID().uuidString)"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+}
