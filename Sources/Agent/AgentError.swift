@@ -24,6 +24,8 @@ public enum AgentError: Error, Equatable, Sendable, CustomStringConvertible {
     case plannerHTTPStatus(Int, body: String)
     case plannerResponse(String)
     case plannerTimedOut(seconds: Double)
+    /// The session's time budget ran out during a model turn.
+    case timeBudgetExhausted(seconds: Double, during: String)
     /// A native model directory that cannot be loaded or used (files, configuration, tokenizer).
     case modelUnusable(path: String, reason: String)
     /// The native engine failed on one turn (image, prompt or generation).
@@ -73,6 +75,8 @@ public enum AgentError: Error, Equatable, Sendable, CustomStringConvertible {
             return "model server sent an unusable response: \(m)"
         case .plannerTimedOut(let s):
             return "model server did not answer within \(s) s"
+        case .timeBudgetExhausted(let s, let during):
+            return "the time budget ran out during \(during) (\(String(format: "%.1f", s)) s were left when the turn began)"
         case .modelUnusable(let path, let reason):
             return "cannot use model \(path): \(reason)"
         case .engineFailed(let m):

@@ -138,11 +138,15 @@ public final class AgentLoop {
         let modelImage = try desktop { try self.modelImage(frame, png: screenshotPNG) }
 
         // Propose.
-        let request = PlanRequest(task: configuration.task, history: notes, feedback: feedback, screenshot: modelImage)
+        let request = PlanRequest(task: configuration.task, history: notes, feedback: feedback, screenshot: modelImage,
+                                  secondsLeft: max(0, configuration.maxSeconds - (clock.now() - started)))
         feedback = nil
         let callStart = clock.now()
         let turn: PlannerTurn
-        do { turn = try await planner.propose(request) } catch {
+        do { turn = try await planner.propose(request) } catch let e as AgentError {
+            if case .timeBudgetExhausted = e { throw Stop(outcome: .budgetExhausted("\(e)")) }
+            throw Stop(outcome: .plannerFailed("\(e)"))
+        } catch {
             throw Stop(outcome: .plannerFailed("\(error)"))
         }
         let responseBlob = try blob(Array(turn.text.utf8))

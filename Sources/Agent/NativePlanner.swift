@@ -89,9 +89,26 @@ public actor NativePlanner: Planner {
     }
 
     public func propose(_ request: PlanRequest) async throws -> PlannerTurn {
+        let deadline = request.secondsLeft.map { Deadline(seconds: $0) }
         let input = try prepare(request)
-        let text = try generate(input)
+        let text = try generate(input, deadline: deadline)
         return PlannerTurn(text: text, prompt: input.text)
+    }
+
+    /// The end of the session's time budget on the monotonic clock. The turn checks it before encoding
+    /// the screenshot, after encoding it, and before each generated token (the prefill and the vision
+    /// tower run to the end once started, so a turn can overrun by one of them).
+    struct Deadline {
+        let seconds: Double
+        let end: UInt64
+        init(seconds: Double) {
+            self.seconds = seconds
+            end = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, min(seconds, 1e9)) * 1e9)
+        }
+        var passed: Bool { DispatchTime.now().uptimeNanoseconds >= end }
+        func check(_ during: String) throws {
+            if passed { throw AgentError.timeBudgetExhausted(seconds: seconds, during: during) }
+        }
     }
 
     /// The prompt text, its ids and the processed screenshot for one turn.
@@ -119,19 +136,26 @@ public actor NativePlanner: Planner {
     }
 
     /// Greedy generation; the reply text without the stop token.
-    func generate(_ input: NativePlannerInput) throws -> String {
+    func generate(_ input: NativePlannerInput, deadline: Deadline? = nil) throws -> String {
+        try deadline?.check("the screenshot's encoding")
         let prompt = try multimodalPrompt(input)
+        try deadline?.check("the screenshot's encoding")
         let stop = model.stopTokenIds
+        let result: GenerationResult
         do {
             try model.checkContext(prompt.tokens.count + maxTokens)
             let decoder = model.makeDecoder(contextCapacity: prompt.tokens.count + maxTokens,
                                             batchCapacity: min(prompt.tokens.count, 256))
             var greedy = Sampler(.greedy)
-            let result = try Generator(decoder: decoder, stopTokenIds: stop)
-                .generate(prompt: prompt.tokens, maxTokens: maxTokens, sampler: &greedy, multimodal: prompt)
-            return tokenizer.decode(result.tokens.filter { !stop.contains($0) })
+            result = try Generator(decoder: decoder, stopTokenIds: stop)
+                .generate(prompt: prompt.tokens, maxTokens: maxTokens, sampler: &greedy, multimodal: prompt,
+                          shouldContinue: { !(deadline?.passed ?? false) })
         } catch {
             throw AgentError.engineFailed("generation (\(prompt.tokens.count) prompt tokens): \(error)")
         }
+        if result.stopReason == .interrupted, let deadline {
+            throw AgentError.timeBudgetExhausted(seconds: deadline.seconds, during: "generation, after \(result.tokens.count) tokens")
+        }
+        return tokenizer.decode(result.tokens.filter { !stop.contains($0) })
     }
 }

@@ -57,12 +57,20 @@ public struct OpenAIPlanner: Planner {
     public func propose(_ request: PlanRequest) async throws -> PlannerTurn {
         let messages = builder.messages(for: request)
         let body = requestBody(messages)
-        var urlRequest = URLRequest(url: endpoint, timeoutInterval: timeout)
+        // The session's remaining time bounds the request too; running out of it is the budget's end,
+        // not the server's fault.
+        let budget = request.secondsLeft.map { max(0.001, $0) }
+        let limit = min(timeout, budget ?? timeout)
+        var urlRequest = URLRequest(url: endpoint, timeoutInterval: limit)
         urlRequest.httpMethod = "POST"
         urlRequest.setValue("application/json", forHTTPHeaderField: "Content-Type")
         urlRequest.httpBody = Data(body.serialized.utf8)
 
-        let (data, status) = try await send(urlRequest)
+        let (data, status): (Data, Int)
+        do { (data, status) = try await send(urlRequest, timeout: limit) } catch AgentError.plannerTimedOut(let s) {
+            if let budget, budget < timeout { throw AgentError.timeBudgetExhausted(seconds: budget, during: "the model server's answer") }
+            throw AgentError.plannerTimedOut(seconds: s)
+        }
         let text = String(decoding: data, as: UTF8.self)
         guard status == 200 else { throw AgentError.plannerHTTPStatus(status, body: text) }
         let reply = try OpenAIPlanner.replyText(from: text)
@@ -96,15 +104,21 @@ public struct OpenAIPlanner: Planner {
         ])
     }
 
-    func send(_ request: URLRequest) async throws -> (Data, Int) {
+    func send(_ request: URLRequest, timeout: Double) async throws -> (Data, Int) {
+        // URLSession's own timeouts are whole seconds on Linux (a fraction below one fires at once), so
+        // they are set a little long and a timer of ours enforces `timeout` exactly.
+        let sessionTimeout = max(1, timeout.rounded(.up) + 1)
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
+        configuration.timeoutIntervalForRequest = sessionTimeout
+        configuration.timeoutIntervalForResource = sessionTimeout
+        var request = request
+        request.timeoutInterval = sessionTimeout
         let session = URLSession(configuration: configuration)
         defer { session.finishTasksAndInvalidate() }
-        let timeout = self.timeout
+        let answered = AnswerOnce()
         return try await withCheckedThrowingContinuation { continuation in
             let task = session.dataTask(with: request) { data, response, error in
+                guard answered.claim() else { return }
                 if let error = error as? URLError, error.code == .timedOut {
                     continuation.resume(throwing: AgentError.plannerTimedOut(seconds: timeout))
                 } else if let error {
@@ -116,6 +130,11 @@ public struct OpenAIPlanner: Planner {
                 }
             }
             task.resume()
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                guard answered.claim() else { return }
+                task.cancel()
+                continuation.resume(throwing: AgentError.plannerTimedOut(seconds: timeout))
+            }
         }
     }
 
@@ -158,4 +177,11 @@ public struct OpenAIPlanner: Planner {
         }
         return text
     }
+}
+
+/// The first of the reply and the timer to claim it answers; the other does nothing.
+private final class AnswerOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+    func claim() -> Bool { lock.withLock { if claimed { return false }; claimed = true; return true } }
 }

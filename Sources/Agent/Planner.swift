@@ -55,12 +55,16 @@ public struct PlanRequest: Equatable, Sendable {
     /// Why the previous reply was rejected or refused, to be told to the model now.
     public var feedback: String?
     public var screenshot: ModelImage
+    /// Seconds left of the session's time budget when the turn starts (nil: no limit). A planner that
+    /// cannot answer within them throws `AgentError.timeBudgetExhausted` instead of overrunning it.
+    public var secondsLeft: Double?
 
-    public init(task: String, history: [StepNote], feedback: String?, screenshot: ModelImage) {
+    public init(task: String, history: [StepNote], feedback: String?, screenshot: ModelImage, secondsLeft: Double? = nil) {
         self.task = task
         self.history = history
         self.feedback = feedback
         self.screenshot = screenshot
+        self.secondsLeft = secondsLeft
     }
 }
 

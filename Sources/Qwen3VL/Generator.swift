@@ -7,6 +7,8 @@ import Dispatch
 public enum StopReason: Equatable, Sendable {
     case stopToken(Int)
     case maxTokens
+    /// `shouldContinue` said no (a caller's deadline).
+    case interrupted
 }
 
 /// Generated tokens and the time spent.
@@ -31,10 +33,12 @@ public struct Generator {
     }
 
     /// Generates up to `maxTokens` tokens after `prompt` (a fresh sequence). `onToken` sees each token as it
-    /// is chosen, for streaming output.
+    /// is chosen, for streaming output; `shouldContinue` is asked before each token (after the prefill), and
+    /// a no ends the generation with `.interrupted`.
     /// With `multimodal`, `prompt` is ignored in favour of its expanded tokens, images and positions.
     public func generate<S: TokenSampler>(prompt: [Int], maxTokens: Int, sampler: inout S,
                                           multimodal: MultimodalPrompt? = nil,
+                                          shouldContinue: () -> Bool = { true },
                                           onToken: (Int) -> Void = { _ in }) throws -> GenerationResult {
         let prompt = multimodal?.tokens ?? prompt
         guard !prompt.isEmpty else { throw Qwen3VLError.emptyPrompt }
@@ -48,6 +52,7 @@ public struct Generator {
         var reason = StopReason.maxTokens
         var steps = 0
         while generated.count < budget {
+            if !shouldContinue() { reason = .interrupted; break }
             let token = sampler.sample(logits, context: context, generated: generated)
             generated.append(token)
             context.append(token)

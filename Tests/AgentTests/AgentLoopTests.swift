@@ -171,6 +171,27 @@ final class AgentLoopTests: XCTestCase {
         XCTAssertTrue(what.contains("time budget"))
     }
 
+    /// The loop tells the planner how much of the time budget is left, and a planner that ran out of it
+    /// ends the session on the budget (exit 3), not as a model failure (exit 6).
+    func testTimeBudgetRunningOutDuringATurnIsTheBudgetsEnd() async throws {
+        actor SlowPlanner: Planner {
+            nonisolated let identity = "slow"
+            var seen: [Double?] = []
+            func propose(_ request: PlanRequest) async throws -> PlannerTurn {
+                seen.append(request.secondsLeft)
+                throw AgentError.timeBudgetExhausted(seconds: request.secondsLeft ?? -1, during: "generation")
+            }
+        }
+        let planner = SlowPlanner()
+        clock.advance(15)
+        let result = await loop(planner).run()
+        guard case .budgetExhausted(let what) = result.outcome else { return XCTFail("\(result.outcome)") }
+        XCTAssertTrue(what.contains("time budget ran out during generation"), what)
+        XCTAssertEqual(result.exitCode, 3)
+        let seen = await planner.seen
+        XCTAssertEqual(seen, [60], "the whole 60 s budget is left at the first turn (the clock starts with the session)")
+    }
+
     func testAuditFailureStopsBeforeInput() async throws {
         audit.failOn = { if case .decision = $0 { return true }; return false }
         let result = await loop(ScriptedPlanner([call(#"{"action": "left_click", "coordinate": [10, 10]}"#)])).run()

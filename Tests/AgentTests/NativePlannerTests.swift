@@ -197,6 +197,26 @@ final class NativePlannerTests: XCTestCase {
         XCTAssertEqual(Array(prompt.tokens[(last + 1)...]), Array(input.ids[(first + 1)...]))
     }
 
+    /// The session's time budget bounds a turn: nothing left means no encoding and no generation, and
+    /// the error is the budget's (the loop ends the session with exit 3), not an engine failure.
+    func testATurnWithNoTimeLeftEndsOnTheBudget() async throws {
+        let planner = try NativePlanner(directory: try TinyModelDirectory.make(self), maxTokens: 24)
+        var r = try request()
+        r.secondsLeft = 0
+        do {
+            _ = try await planner.propose(r)
+            XCTFail("a turn with no time left answered")
+        } catch let error as AgentError {
+            guard case .timeBudgetExhausted(let seconds, let during) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(seconds, 0)
+            XCTAssertEqual(during, "the screenshot's encoding")
+        }
+        // With time left the same request is answered.
+        r.secondsLeft = 600
+        let turn = try await planner.propose(r)
+        XCTAssertFalse(turn.prompt.isEmpty)
+    }
+
     /// (a) The planner's reply is what the engine's own generate path produces for the same prompt, built
     /// here independently: template text → tokenizer → processor → vision tower → greedy generation.
     func testReplyEqualsTheEnginesGreedyGenerationForTheSamePrompt() async throws {

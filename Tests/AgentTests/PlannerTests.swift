@@ -129,6 +129,35 @@ final class PlannerTests: XCTestCase {
         }
     }
 
+    /// A server slower than the session's remaining time: the request is cut at the budget, and the error
+    /// is the budget's, not the server's.
+    func testOpenAIPlannerStopsAtTheSessionsTimeBudget() async throws {
+        let server = try TestHTTPServer { _ in
+            usleep(3_000_000)
+            return .init(status: 200, body: PlannerTests.cannedReply)
+        }
+        defer { server.stop() }
+        let planner = try OpenAIPlanner(spec: "http://127.0.0.1:\(server.port)/v1", timeout: 10)
+        var r = try request()
+        r.secondsLeft = 0.5
+        let start = Date()
+        do {
+            _ = try await planner.propose(r)
+            XCTFail("expected the budget to run out")
+        } catch let e as AgentError {
+            guard case .timeBudgetExhausted(let seconds, _) = e else { return XCTFail("\(e)") }
+            XCTAssertEqual(seconds, 0.5)
+        }
+        let waited = Date().timeIntervalSince(start)
+        XCTAssertLessThan(waited, 2.5, "the request waited for the slow server")
+        XCTAssertGreaterThan(waited, 0.4, "the request gave up before the budget ran out")
+        // The same budget is plenty for a prompt server.
+        let fast = try TestHTTPServer { _ in .init(status: 200, body: PlannerTests.cannedReply) }
+        defer { fast.stop() }
+        let turn = try await OpenAIPlanner(spec: "http://127.0.0.1:\(fast.port)/v1", timeout: 10).propose(r)
+        XCTAssertFalse(turn.text.isEmpty)
+    }
+
     func testOpenAIPlannerRejectsUnusableResponses() throws {
         XCTAssertThrowsError(try OpenAIPlanner.replyText(from: "<html>")) { error in
             guard case AgentError.plannerResponse = error else { return XCTFail("\(error)") }

@@ -147,5 +147,11 @@ final class SamplerTests: XCTestCase {
             .generate(prompt: c.ids, maxTokens: 4, sampler: &greedy)
         XCTAssertEqual(short.tokens, Array(c.greedy.prefix(4)))
         XCTAssertEqual(short.stopReason, .maxTokens)
+        // A caller's deadline: `shouldContinue` is asked before each token; the third no ends it.
+        var asked = 0
+        let interrupted = try Generator(decoder: model.makeDecoder(contextCapacity: 64), stopTokenIds: [])
+            .generate(prompt: c.ids, maxTokens: 10, sampler: &greedy, shouldContinue: { asked += 1; return asked <= 2 })
+        XCTAssertEqual(interrupted.tokens, Array(c.greedy.prefix(2)))
+        XCTAssertEqual(interrupted.stopReason, .interrupted)
     }
 }
