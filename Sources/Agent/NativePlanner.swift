@@ -42,6 +42,12 @@ public actor NativePlanner: Planner {
     let processor: ImageProcessor
     let tokenizer: Tokenizer
     let builder = PromptBuilder()
+    /// The decoder of the last turn and the prompt its cache was filled with: every turn starts with the
+    /// same system text (instructions and the tool schema) before the screenshot, so those positions are
+    /// kept instead of being computed again.
+    private var previous: (decoder: TextDecoder, tokens: [Int])?
+    /// Cached positions the last turn kept (0 on the first turn).
+    public private(set) var lastReusedPrefix = 0
 
     /// Loads the directory. `pixelBudget` is the loop's (`--pixel-budget`): the screenshot the loop sends is
     /// already at most that many pixels, and smart_resize keeps the model's input within it too.
@@ -143,13 +149,28 @@ public actor NativePlanner: Planner {
         let stop = model.stopTokenIds
         let result: GenerationResult
         do {
-            try model.checkContext(prompt.tokens.count + maxTokens)
-            let decoder = model.makeDecoder(contextCapacity: prompt.tokens.count + maxTokens,
-                                            batchCapacity: min(prompt.tokens.count, 256))
+            let needed = prompt.tokens.count + maxTokens
+            try model.checkContext(needed)
+            // Keep the positions this prompt shares with the last one, up to its image (text before the
+            // first image sits at the same positions every turn). A decoder too small is replaced, with
+            // room to grow, and starts empty.
+            let decoder: TextDecoder
+            var reused = 0
+            if let previous, previous.decoder.cache.capacity >= needed {
+                decoder = previous.decoder
+                let limit = min(prompt.visualPositions.first ?? 0, previous.tokens.count, prompt.tokens.count - 1)
+                while reused < limit && previous.tokens[reused] == prompt.tokens[reused] { reused += 1 }
+            } else {
+                let capacity = min(needed + needed / 2, model.configuration.text.maxPositionEmbeddings)
+                decoder = model.makeDecoder(contextCapacity: max(needed, capacity), batchCapacity: 256)
+            }
+            previous = nil  // the cache is rewritten below; until that succeeds nothing in it is vouched for
             var greedy = Sampler(.greedy)
             result = try Generator(decoder: decoder, stopTokenIds: stop)
                 .generate(prompt: prompt.tokens, maxTokens: maxTokens, sampler: &greedy, multimodal: prompt,
-                          shouldContinue: { !(deadline?.passed ?? false) })
+                          reusingCachedPrefix: reused, shouldContinue: { !(deadline?.passed ?? false) })
+            previous = (decoder, prompt.tokens)
+            lastReusedPrefix = reused
         } catch {
             throw AgentError.engineFailed("generation (\(prompt.tokens.count) prompt tokens): \(error)")
         }

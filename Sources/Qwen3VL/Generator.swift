@@ -35,19 +35,27 @@ public struct Generator {
     /// Generates up to `maxTokens` tokens after `prompt` (a fresh sequence). `onToken` sees each token as it
     /// is chosen, for streaming output; `shouldContinue` is asked before each token (after the prefill), and
     /// a no ends the generation with `.interrupted`.
-    /// With `multimodal`, `prompt` is ignored in favour of its expanded tokens, images and positions.
+    /// With `multimodal`, `prompt` is ignored in favour of its expanded tokens, images and positions, and
+    /// `reused` positions already in the decoder's cache may be kept (`TextDecoder.prefill(_:reusingCachedPrefix:)`).
     public func generate<S: TokenSampler>(prompt: [Int], maxTokens: Int, sampler: inout S,
                                           multimodal: MultimodalPrompt? = nil,
+                                          reusingCachedPrefix reused: Int = 0,
                                           shouldContinue: () -> Bool = { true },
                                           onToken: (Int) -> Void = { _ in }) throws -> GenerationResult {
         let prompt = multimodal?.tokens ?? prompt
         guard !prompt.isEmpty else { throw Qwen3VLError.emptyPrompt }
-        decoder.reset()
+        if reused == 0 { decoder.reset() }
         let budget = max(0, min(maxTokens, decoder.cache.capacity - prompt.count + 1))
         var generated: [Int] = []
         var context = prompt
         let t0 = DispatchTime.now().uptimeNanoseconds
-        var logits = try multimodal.map { try decoder.prefill($0) } ?? decoder.prefill(prompt)
+        var logits: UnsafeMutableBufferPointer<Float>
+        if let multimodal {
+            logits = reused > 0 ? try decoder.prefill(multimodal, reusingCachedPrefix: reused) : try decoder.prefill(multimodal)
+        } else {
+            guard reused == 0 else { throw Qwen3VLError.invalidPrefixReuse(reused: reused, cached: decoder.cache.length, firstImage: 0, tokens: prompt.count) }
+            logits = try decoder.prefill(prompt)
+        }
         let t1 = DispatchTime.now().uptimeNanoseconds
         var reason = StopReason.maxTokens
         var steps = 0

@@ -9,6 +9,9 @@ public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
     case tokenOutOfRange(token: Int, vocabularySize: Int)
     case contextFull(position: Int, tokens: Int, capacity: Int)
     case emptyPrompt
+    /// A prefill asked to keep cached positions it cannot: beyond the cache, past the first image token,
+    /// or the whole prompt.
+    case invalidPrefixReuse(reused: Int, cached: Int, firstImage: Int, tokens: Int)
     case imageTokenCountMismatch(imageTokens: Int, images: Int, imageTokenId: Int)
     case contextTooLong(positions: Int, limit: Int)
     case allPositionLogitsNotAllocated
@@ -34,6 +37,8 @@ public enum Qwen3VLError: Error, Equatable, CustomStringConvertible {
             return "\(tokens) more tokens at position \(position) exceed the context of \(capacity) tokens allocated"
         case .emptyPrompt:
             return "the prompt has no tokens"
+        case let .invalidPrefixReuse(reused, cached, firstImage, tokens):
+            return "cannot keep \(reused) cached positions: \(cached) are cached, the first image token is at \(firstImage), the prompt has \(tokens) tokens"
         case let .imageTokenCountMismatch(imageTokens, images, imageTokenId):
             return "the prompt has \(imageTokens) image token(s) (id \(imageTokenId)) but \(images) --image file(s) were given; each image token stands for one image"
         case let .contextTooLong(positions, limit):

@@ -9,10 +9,31 @@ extension TextDecoder {
     @discardableResult
     public func prefill(_ prompt: MultimodalPrompt) throws -> UnsafeMutableBufferPointer<Float> {
         reset()
+        return try prefill(prompt, from: 0)
+    }
+
+    /// Like `prefill(_:)`, but keeps the first `reused` positions already in the cache: the caller
+    /// vouches that the cache holds `prompt.tokens[..<reused]` at the same positions, computed by an
+    /// earlier prefill of this decoder (a prompt that starts like the previous one: the same system
+    /// text before the image). Only the rest is computed. `reused` must lie before the first image
+    /// token and within what is cached.
+    @discardableResult
+    public func prefill(_ prompt: MultimodalPrompt, reusingCachedPrefix reused: Int) throws -> UnsafeMutableBufferPointer<Float> {
+        let firstImage = prompt.visualPositions.first ?? prompt.tokens.count
+        guard reused >= 0, reused <= cache.length, reused <= firstImage, reused < prompt.tokens.count else {
+            throw Qwen3VLError.invalidPrefixReuse(reused: reused, cached: cache.length, firstImage: firstImage,
+                                                  tokens: prompt.tokens.count)
+        }
+        cache.length = reused
+        ropeDelta = 0
+        return try prefill(prompt, from: reused)
+    }
+
+    private func prefill(_ prompt: MultimodalPrompt, from first: Int) throws -> UnsafeMutableBufferPointer<Float> {
         let tokens = prompt.tokens
         guard !tokens.isEmpty else { throw Qwen3VLError.emptyPrompt }
-        try checkFits(tokens)
-        var start = 0
+        try checkFits(Array(tokens[first...]))
+        var start = first
         while start < tokens.count {
             let end = min(start + state.batchCapacity, tokens.count)
             try forward(Array(tokens[start..<end]), positions: prompt.positions.slice(start..<end),

@@ -197,6 +197,28 @@ final class NativePlannerTests: XCTestCase {
         XCTAssertEqual(Array(prompt.tokens[(last + 1)...]), Array(input.ids[(first + 1)...]))
     }
 
+    /// The second turn keeps the cached system text (everything before the screenshot) and answers what
+    /// a planner starting afresh answers for the same request.
+    func testTheNextTurnKeepsTheCachedSystemTextAndAnswersTheSame() async throws {
+        let directory = try TinyModelDirectory.make(self)
+        let planner = try NativePlanner(directory: directory, maxTokens: 16)
+        let first = try request()
+        _ = try await planner.propose(first)
+        let reusedOnFirst = await planner.lastReusedPrefix
+        XCTAssertEqual(reusedOnFirst, 0)
+        var next = first
+        next.history = [StepNote(index: 1, action: #"{"action": "left_click", "coordinate": [500, 500]}"#, outcome: .executed)]
+        next.feedback = "Look again."
+        let turn = try await planner.propose(next)
+        let expectedPrefix = try await planner.multimodalPrompt(try await planner.prepare(next)).visualPositions.first
+        let reused = await planner.lastReusedPrefix
+        XCTAssertEqual(reused, expectedPrefix, "every position before the screenshot is kept")
+        XCTAssertGreaterThan(reused, 100, "the system text and tool schema")
+        let fresh = try await NativePlanner(directory: directory, maxTokens: 16).propose(next)
+        XCTAssertEqual(turn.text, fresh.text)
+        XCTAssertEqual(turn.prompt, fresh.prompt)
+    }
+
     /// The session's time budget bounds a turn: nothing left means no encoding and no generation, and
     /// the error is the budget's (the loop ends the session with exit 3), not an engine failure.
     func testATurnWithNoTimeLeftEndsOnTheBudget() async throws {

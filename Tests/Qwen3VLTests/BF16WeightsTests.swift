@@ -98,3 +98,44 @@ final class BF16WeightsTests: XCTestCase {
         }
     }
 }
+
+/// Keeping the cached positions a new prompt shares with the last one (the system text before the image)
+/// gives the logits of computing the prompt afresh; 1e-5 of the logit scale (only the row blocking of
+/// the products differs between the two).
+final class PrefixReuseTests: XCTestCase {
+    func testReusedPrefixGivesTheLogitsOfAFreshPrefill() throws {
+        let directory = try VisionFixtures.root.appendingPathComponent("tiny-vl-a").path
+        let model = try Qwen3VLModel(directory: directory)
+        let e = try XCTUnwrap(try VisionFixtures.imageIndex().images["exact-160x96"])
+        let image = try model.imageProcessor().process(try VisionFixtures.image("exact-160x96", e))
+        let features = try model.makeVisionEncoder().encode([image])
+        let c = model.configuration
+        let system = Array(1...40)  // the shared "system text"
+        let first = try MultimodalPrompt.build(ids: system + [c.visionStartTokenId, c.imageTokenId, c.visionEndTokenId] + [5, 6, 7],
+                                               imageTokenId: c.imageTokenId, features: features)
+        let second = try MultimodalPrompt.build(ids: system + [c.visionStartTokenId, c.imageTokenId, c.visionEndTokenId] + [9, 8, 7, 6, 5],
+                                                imageTokenId: c.imageTokenId, features: features)
+        let shared = try XCTUnwrap(second.visualPositions.first)
+        XCTAssertEqual(shared, 41, "system text and vision_start")
+
+        let reusing = model.makeDecoder(contextCapacity: 512, batchCapacity: 16)
+        _ = try reusing.prefill(first)
+        let kept = Array(try reusing.prefill(second, reusingCachedPrefix: shared))
+        // (The logits live in the decoder's state: each decoder is kept while they are read.)
+        let freshDecoder = model.makeDecoder(contextCapacity: 512, batchCapacity: 16)
+        let fresh = Array(try freshDecoder.prefill(second))
+        let scale = fresh.map(abs).max() ?? 0
+        XCTAssertGreaterThan(scale, 0)
+        XCTAssertLessThanOrEqual(zip(kept, fresh).map { abs($0 - $1) }.max() ?? .infinity, 1e-5 * scale)
+        // Decoding continues at the same positions.
+        let token = fresh.indices.max { fresh[$0] < fresh[$1] } ?? 0
+        let a = Array(try reusing.decode(token))
+        let b = Array(try freshDecoder.decode(token))
+        XCTAssertLessThanOrEqual(zip(a, b).map { abs($0 - $1) }.max() ?? .infinity, 1e-5 * scale)
+
+        // Past the image, beyond the cache, or the whole prompt: refused.
+        XCTAssertThrowsError(try reusing.prefill(second, reusingCachedPrefix: shared + 1))
+        let empty = model.makeDecoder(contextCapacity: 512, batchCapacity: 16)
+        XCTAssertThrowsError(try empty.prefill(second, reusingCachedPrefix: 1))
+    }
+}
