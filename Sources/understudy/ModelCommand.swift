@@ -95,7 +95,7 @@ func configureThreads() { BLAS.setThreadCount(ProcessInfo.processInfo.activeProc
 extension ModelCommand {
     struct Info: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Summarise a model directory; checks every text tensor's name and shape without loading it.")
+            abstract: "Summarise a model directory; checks every text and vision tensor's name and shape without loading it.")
 
         @Argument(help: "A Hugging Face Qwen3-VL model directory.")
         var model: String

@@ -66,4 +66,19 @@ final class ModelVisionCommandTests: XCTestCase {
         XCTAssertTrue(badBudget.stderr.contains("--min-pixels"), badBudget.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
+
+    /// `model info` checks the vision tower too and says so; `--json` carries the same facts.
+    func testInfoChecksTextAndVisionTensors() throws {
+        let dir = Self.fixtures.appendingPathComponent("tiny-vl-a").path
+        let text = try CLI.run(["model", "info", dir])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdoutText.contains("tensors, all checked (F32 on disk;"), text.stdoutText)
+        let json = try CLI.run(["model", "info", dir, "--json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let vision = try XCTUnwrap(try json.json()["vision"] as? [String: Any])
+        XCTAssertGreaterThan(vision["tensors_present"] as? Int ?? 0, 0)
+        XCTAssertEqual(vision["dtypes"] as? [String], ["F32"])
+        let missing = try CLI.run(["model", "info", dir + "/no-such-dir"])
+        XCTAssertNotEqual(missing.status, 0)
+    }
 }

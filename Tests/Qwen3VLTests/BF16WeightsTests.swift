@@ -11,8 +11,8 @@ final class BF16WeightsTests: XCTestCase {
         try bf16Copy(directory: try TextParityTests.fixtureDirectory(fixture))
     }
 
-    /// Rewrites the checkpoint in `source` as bf16, copying its configuration files.
-    static func bf16Copy(directory source: String) throws -> URL {
+    /// Rewrites the checkpoint in `source` as bf16 (the tensors `keep` accepts), copying its configuration files.
+    static func bf16Copy(directory source: String, keep: (String) -> Bool = { _ in true }) throws -> URL {
         let checkpoint = try SafetensorsCheckpoint(directory: source)
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("qwen3vl-bf16-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
@@ -22,7 +22,7 @@ final class BF16WeightsTests: XCTestCase {
         }
         var header: [String] = []
         var data = Data()
-        for name in checkpoint.tensors.keys.sorted() {
+        for name in checkpoint.tensors.keys.sorted() where keep(name) {
             guard let info = checkpoint.tensors[name] else { continue }
             let values = try checkpoint.floats(name)
             let begin = data.count

@@ -54,6 +54,12 @@ public final class VisionWeights {
     /// Keeps the memory mapping alive while bf16 weights point into it.
     private let checkpoint: SafetensorsCheckpoint?
 
+    /// Whether a bf16 matrix of this name stays in the mapping (the block and merger products; the patch
+    /// embedding and the position table are read once per image and kept as float32).
+    public static func keepsMapped(_ name: String) -> Bool {
+        name.hasPrefix(prefix + "blocks.") || name.hasPrefix(prefix + "merger.") || name.hasPrefix(prefix + "deepstack_merger_list.")
+    }
+
     /// Every tensor of the vision tower with its shape.
     public static func declaredTensors(_ v: VisionConfiguration) -> [String: [Int]] {
         let dv = v.hiddenSize, iv = v.intermediateSize, wide = dv * v.spatialMergeSize * v.spatialMergeSize
@@ -104,8 +110,7 @@ public final class VisionWeights {
             // Vectors are [1, n]; matrices [out, in]; the Conv3d kernel flattens to [Dv, C·Tp·P·P].
             let rows = shape.count >= 2 ? shape[0] : 1
             let cols = shape.count >= 2 ? shape.dropFirst().reduce(1, *) : shape[0]
-            let product = name.hasPrefix(Self.prefix + "blocks.") || name.contains("merger")
-            if keepBF16, product, shape.count == 2, checkpoint.tensors[name]?.dtype == .bf16 {
+            if keepBF16, Self.keepsMapped(name), shape.count == 2, checkpoint.tensors[name]?.dtype == .bf16 {
                 mapped[name] = Weight(bf16: try checkpoint.mappedBytes(name), rows: rows, cols: cols, owner: checkpoint)
             } else {
                 matrices[name] = Matrix(rows: rows, cols: cols)
