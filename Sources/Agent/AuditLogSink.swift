@@ -48,15 +48,17 @@ public final class AuditLogSink: AuditSink {
                 "step": step(n), "status": .string("rejected"), "reason": .string(reason), "response_blob": .string(response),
             ])
         case .decision(let n, let digest, let verdict, let rules, let reason, let policyHash, let shot):
-            let effect: AuditDecisionEffect
-            switch verdict {
-            case .allow: effect = .allow
-            case .ask: effect = .ask
-            case .deny: effect = .deny
-            }
-            record = .decision(actionDigest: digest, effect: effect, ruleIDs: rules, reason: reason, policyHash: policyHash,
+            record = .decision(actionDigest: digest, effect: AuditLogSink.effect(verdict), ruleIDs: rules, reason: reason, policyHash: policyHash,
                                screenshotBlob: shot)
             record.data["step"] = step(n)
+        case .compensationDecision(let n, let compensates, let json, let digest, let verdict, let rules, let reason,
+                                   let policyHash, let shot):
+            record = .decision(actionDigest: digest, effect: AuditLogSink.effect(verdict), ruleIDs: rules, reason: reason,
+                               policyHash: policyHash, screenshotBlob: shot)
+            record.data["step"] = step(n)
+            record.data["compensation"] = .bool(true)
+            record.data["compensates"] = .string(compensates)
+            record.data["action"] = .string(json)
         case .approval(let n, let approver, let approved, let digest, let shot, let annotated):
             record = .approval(approver: approver, approved: approved, actionDigest: digest, screenshotBlob: shot)
             record.data["step"] = step(n)
@@ -79,16 +81,25 @@ public final class AuditLogSink: AuditSink {
             record = AuditRecord(type: .verification, data: [
                 "step": step(n), "action_digest": .string(digest), "outcome": .string(outcome), "detail": .string(detail),
             ])
-        case .rollback(let n, let digest, let kind, let detail, let ok, let irreversible):
+        case .rollback(let n, let digest, let kind, let detail, let ok, let irreversible, let ruleIDs):
             record = AuditRecord(type: .rollback, data: [
                 "step": step(n), "action_digest": .string(digest), "kind": .string(kind), "detail": .string(detail),
                 "ok": .bool(ok), "irreversible": .bool(irreversible),
             ])
+            if let ruleIDs { record.data["rule_ids"] = .array(ruleIDs.map { .string($0) }) }
         case .sessionEnd(let status, let steps):
             // Writes session_end and the final signed checkpoint.
             try log.close(status: status, steps: steps)
             return
         }
         try log.append(record)
+    }
+
+    static func effect(_ verdict: Authorization.Verdict) -> AuditDecisionEffect {
+        switch verdict {
+        case .allow: return .allow
+        case .ask: return .ask
+        case .deny: return .deny
+        }
     }
 }

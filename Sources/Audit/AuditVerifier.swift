@@ -5,7 +5,8 @@
 //             and the last checkpoint covers the last record (otherwise the tail may have been cut);
 //   blobs     every `*_blob` field names a file in blobs/sha256 whose content hashes to that name;
 //   invariants every execution consumes an allow decision, or an ask decision plus an approval bound to
-//             the same action digest and screenshot, under the session's policy hash; nothing but a
+//             the same action digest and screenshot, under the session's policy hash (a decision on a
+//             rollback's compensation, `compensation: true`, authorizes none); nothing but a
 //             checkpoint follows session_end; executions stay within max_steps.
 // It stops at the first problem and names its line and seq.
 
@@ -146,6 +147,12 @@ public enum AuditVerifier {
                 }
                 // Only a default deny ("no rule permits this") may cite no rule.
                 if effect != .deny && ids.isEmpty { return problem("\(effect.rawValue) decision cites no rule") }
+                // A decision on a rollback's compensation input authorizes no execution record (its
+                // events are the rollback's), so it neither grants nor withdraws an authorization.
+                if r.data["compensation"]?.boolValue == true {
+                    guard r.data["compensates"]?.stringValue != nil else { return problem("compensation decision without compensates") }
+                    break
+                }
                 authorized[digest] = nil
                 pendingAsk[digest] = nil
                 switch effect {

@@ -94,19 +94,25 @@ final class RehearsalLoopTests: XCTestCase {
         effect = "forbid"
         actions = ["key", "type"]
         effects.files_outside = ["/home/user/Documents"]
+        compensation = false
         reason = "the rehearsal wrote outside ~/Documents"
         """
 
     /// Runs a session on the rig's live display with `turns` replayed.
-    func session(_ rig: Rig, turns: [String], rollback: Bool = false, inputSpy: ((Action) -> Void)? = nil) async throws
+    func session(_ rig: Rig, turns: [String], rollback: Bool = false, policy: String = RehearsalLoopTests.policy,
+                 configure: ((RollbackController) -> Void)? = nil, inputSpy: ((Action) -> Void)? = nil) async throws
         -> (result: SessionResult, input: SpyInput?, records: [JSONValue], runDir: URL) {
         let runDir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("understudy-rehearsal-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: runDir) }
-        var agent = AgentSession(task: "test", policy: try Policy(toml: RehearsalLoopTests.policy),
+        var agent = AgentSession(task: "test", policy: try Policy(toml: policy),
                                  planner: try ReplayPlanner(path: "test.jsonl", contents: turns.joined(separator: "\n")),
                                  display: rig.display, runDirectory: runDir, signingKey: AuditSigningKey())
         agent.rehearsal = rig.rehearsal
-        if rollback { agent.stepGuard = RollbackController(rehearsal: rig.rehearsal) }
+        if rollback {
+            let controller = RollbackController(rehearsal: rig.rehearsal)
+            configure?(controller)
+            agent.stepGuard = controller
+        }
         var spy: SpyInput?
         agent.inputWrapper = { inner in let s = SpyInput(inner, before: inputSpy); spy = s; return s }
         let result = try await agent.run()
@@ -372,6 +378,106 @@ extension RehearsalLoopTests {
             XCTAssertTrue(detail.contains("4 × BackSpace"), detail)
         } else { XCTFail("no compensation record") }
         XCTAssertEqual(strings(run.records, type: "verification", field: "outcome"), ["matched", "rolled-back"])
+        // The BackSpaces were put to the policy (once: the same input four times) before they were sent.
+        let decisions = compensationDecisions(run.records)
+        XCTAssertEqual(decisions.map { $0["data"]?["effect"] }, [.string("allow")])
+        XCTAssertEqual(decisions.first?["data"]?["rule_ids"], .array([.string("permit-app-input")]))
+        XCTAssertEqual(rollback.dropFirst().first?["data"]?["rule_ids"], .array([.string("permit-app-input")]))
+        let backSpace = Action.key(try KeyChord(parsing: "BackSpace"))
+        XCTAssertEqual(run.input?.performed.filter { $0 == backSpace }.count, 4)
+        let kinds = types(run.records)
+        let compensationDecision = try XCTUnwrap(run.records.firstIndex { $0["data"]?["compensation"] == .bool(true) })
+        XCTAssertLessThan(compensationDecision, try XCTUnwrap(run.records.firstIndex { $0["data"]?["kind"] == .string("compensation") }))
+        XCTAssertEqual(kinds[compensationDecision], "decision")
+    }
+}
+
+extension RehearsalLoopTests {
+    /// The rehearsal-tests policy with the BackSpace compensation forbidden.
+    static let forbiddingCompensation = policy + """
+
+        [[rule]]
+        id = "forbid-backspace-compensation"
+        effect = "forbid"
+        actions = ["key"]
+        keys.any = ["BackSpace"]
+        compensation = true
+        reason = "test: compensations by BackSpace are not allowed"
+        """
+
+    func compensationDecisions(_ records: [JSONValue]) -> [JSONValue] {
+        records.filter { $0["type"] == .string("decision") && $0["data"]?["compensation"] == .bool(true) }
+    }
+
+    func rollbackSteps(_ records: [JSONValue]) -> [String] {
+        records.filter { $0["type"] == .string("rollback") && $0["data"]?["kind"] != .string("plan") }.compactMap { r in
+            guard case .string(let kind)? = r["data"]?["kind"], case .bool(let ok)? = r["data"]?["ok"] else { return nil }
+            return "\(kind):\(ok)"
+        }
+    }
+
+    /// Types "eggs" after extra text the rehearsal never saw reached the live editor, so the step diverges.
+    func divergingTyping(_ rig: Rig, policy: String) async throws
+        -> (result: SessionResult, input: SpyInput?, records: [JSONValue], runDir: URL) {
+        let display = rig.display
+        var injected = false
+        let run = try await session(rig, turns: [
+            try turn(#"{"action": "key", "keys": ["ctrl", "End"]}"#),
+            try turn(#"{"action": "type", "text": "eggs"}"#),
+            try turn(#"{"action": "terminate", "status": "success"}"#),
+        ], rollback: true, policy: policy, inputSpy: { action in
+            if case .type = action, !injected {
+                injected = true
+                try? display.type("XXXXXXXXXXXXXXXXXXXXXXXX")
+            }
+        })
+        XCTAssertTrue(injected)
+        return run
+    }
+
+    func testACompensationThePolicyForbidsSendsNothingAndTheCheckpointIsRestored() async throws {
+        let definition = try SandboxDefinition.load(contentsOf: RehearsalLoopTests.repository.path + "/Sandboxes/mousepad.toml")
+        let rig = try await rig(definition, window: "notes.txt")
+        let liveNotes = rig.live.home.path + "/Documents/notes.txt"
+        let original = try XCTUnwrap(text(liveNotes))
+        let run = try await divergingTyping(rig, policy: RehearsalLoopTests.forbiddingCompensation)
+        XCTAssertEqual(run.result.outcome, .succeeded, run.result.summary())
+        XCTAssertEqual(text(liveNotes), original)
+        // No BackSpace reached the live display: only the model's two actions did.
+        XCTAssertEqual(run.input?.performed, [.key(try KeyChord(parsing: "ctrl+End")), .type("eggs")])
+        XCTAssertEqual(rollbackSteps(run.records), ["divergence:true", "compensation:false", "stop-application:true",
+                                                    "restore-home:true", "verify-home:true", "start-application:true", "check:true"])
+        let refused = try XCTUnwrap(run.records.first { $0["data"]?["kind"] == .string("compensation") })
+        XCTAssertEqual(refused["data"]?["rule_ids"], .array([.string("forbid-backspace-compensation")]))
+        let decisions = compensationDecisions(run.records)
+        XCTAssertEqual(decisions.map { $0["data"]?["effect"] }, [.string("deny")])
+        XCTAssertEqual(decisions.first?["data"]?["rule_ids"], .array([.string("forbid-backspace-compensation")]))
+        XCTAssertEqual(decisions.first?["data"]?["action"], .string(ActionDigest.canonicalJSON(.key(try KeyChord(parsing: "BackSpace")))))
+        XCTAssertEqual(strings(run.records, type: "verification", field: "outcome"), ["matched", "rolled-back"])
+    }
+
+    func testACompensationThePolicyForbidsWithoutACheckpointFailsTheRollback() async throws {
+        let definition = try SandboxDefinition(toml: """
+            name = "mousepad-bare"
+            [app]
+            command = ["/usr/bin/mousepad", "--disable-server", "Documents/notes.txt"]
+            [screen]
+            width = 1024
+            height = 768
+            [home]
+            seed = "\(RehearsalLoopTests.repository.path)/Sandboxes/mousepad-home"
+            permitted_writes = ["Documents"]
+            [checkpoint]
+            strategy = "none"
+            """, baseDirectory: "/")
+        let rig = try await rig(definition, window: "notes.txt")
+        let run = try await divergingTyping(rig, policy: RehearsalLoopTests.forbiddingCompensation)
+        XCTAssertEqual(run.result.outcome.status, "rollback_failed", run.result.summary())
+        XCTAssertEqual(run.result.exitCode, 9)
+        XCTAssertEqual(run.input?.performed, [.key(try KeyChord(parsing: "ctrl+End")), .type("eggs")])
+        XCTAssertEqual(rollbackSteps(run.records), ["divergence:true", "compensation:false"])
+        XCTAssertEqual(compensationDecisions(run.records).map { $0["data"]?["effect"] }, [.string("deny")])
+        XCTAssertEqual(strings(run.records, type: "session_end", field: "status"), ["rollback_failed"])
     }
 }
 
@@ -385,5 +491,35 @@ final class SpyInput: InputDriver {
         before?(action)
         performed.append(action)
         return try inner.perform(action)
+    }
+}
+
+extension RehearsalLoopTests {
+    // Regression: the previous step's checkpoint was removed with `try?`, so a failed removal (a
+    // checkpoint left behind, disk filling up) was invisible.
+    func testACheckpointThatCannotBeRemovedIsAuditedAndTriedAgain() async throws {
+        let definition = try SandboxDefinition.load(contentsOf: RehearsalLoopTests.repository.path + "/Sandboxes/mousepad.toml")
+        let rig = try await rig(definition, window: "notes.txt")
+        var refused: [String] = []
+        let run = try await session(rig, turns: [
+            try turn(#"{"action": "key", "keys": ["ctrl", "End"]}"#),
+            try turn(#"{"action": "key", "keys": ["Home"]}"#),
+            try turn(#"{"action": "key", "keys": ["End"]}"#),
+            try turn(#"{"action": "terminate", "status": "success"}"#),
+        ], rollback: true, configure: { controller in
+            controller.removeDirectory = { directory in
+                refused.append(directory)
+                throw CocoaError(.fileWriteNoPermission)
+            }
+        })
+        XCTAssertEqual(run.result.outcome, .succeeded, "a checkpoint left behind does not stop the session: \(run.result.summary())")
+        let warnings = run.records.filter { $0["type"] == .string("rollback") && $0["data"]?["kind"] == .string("remove-checkpoint") }
+        // Step 2 could not remove step 1's checkpoint; step 3 tried it again, and step 2's as well.
+        XCTAssertEqual(warnings.map { $0["data"]?["step"] }, [.int(2), .int(3), .int(3)])
+        XCTAssertTrue(warnings.allSatisfy { $0["data"]?["ok"] == .bool(false) })
+        XCTAssertEqual(refused.count, 3)
+        XCTAssertEqual(Set(refused).count, 2)
+        XCTAssertTrue(refused.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        for directory in Set(refused) { try? FileManager.default.removeItem(atPath: directory) }
     }
 }
