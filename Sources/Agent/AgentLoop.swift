@@ -58,6 +58,8 @@ public final class AgentLoop {
     let clock: Clock
     let configuration: LoopConfiguration
     let logger: Logger
+    /// Records written right after session_start, before the first step (the stages' isolation checks).
+    public var preamble: [AuditEvent] = []
 
     // Session state.
     private var notes: [StepNote] = []
@@ -101,6 +103,7 @@ public final class AgentLoop {
         do {
             try record(.sessionStart(task: configuration.task, model: planner.identity,
                                      policyHash: authorizer.policyHash, maxSteps: configuration.maxSteps))
+            for event in preamble { try record(event) }
             while true {
                 if step >= configuration.maxSteps {
                     throw Stop(outcome: .budgetExhausted("step budget of \(configuration.maxSteps) used up"))

@@ -87,6 +87,12 @@ public final class AuditLogSink: AuditSink {
                 "ok": .bool(ok), "irreversible": .bool(irreversible),
             ])
             if let ruleIDs { record.data["rule_ids"] = .array(ruleIDs.map { .string($0) }) }
+        case .isolation(let stage, let display, let probes, let started, let detail):
+            record = AuditRecord(type: .isolation, data: [
+                "stage": .string(stage), "display": .string(display), "passed": .bool(!probes.isEmpty && probes.allSatisfy(\.passed)),
+                "probes": .array(probes.map { JSONValue.object(["name": .string($0.name), "passed": .bool($0.passed), "detail": .string($0.detail)]) }),
+                "outcome": .string(started ? "started" : "refused"), "detail": .string(detail),
+            ])
         case .sessionEnd(let status, let steps):
             // Writes session_end and the final signed checkpoint.
             try log.close(status: status, steps: steps)

@@ -3,6 +3,7 @@
 // an action whose decision could not be recorded must not run.
 
 import Actions
+import Sandbox
 
 public enum AuditEvent: Equatable, Sendable {
     case sessionStart(task: String, model: String, policyHash: String, maxSteps: Int)
@@ -36,6 +37,10 @@ public enum AuditEvent: Equatable, Sendable {
     /// one step of a rollback after it. `ruleIDs`: for a compensation, the rules of the decisions on it.
     case rollback(step: Int, actionDigest: String, kind: String, detail: String, ok: Bool, irreversible: Bool,
                   ruleIDs: [String]? = nil)
+    /// The start-up isolation check of one sandbox stage (`stage`: live or rehearsal, on `display`),
+    /// every probe with its outcome; `started` is false when the check (or the set-up after it) refused
+    /// the run, with the reason in `detail`. Written right after session_start, before any step.
+    case isolation(stage: String, display: String, probes: [IsolationProbe], started: Bool, detail: String)
     case sessionEnd(status: String, steps: Int)
 }
 
