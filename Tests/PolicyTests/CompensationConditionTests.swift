@@ -7,7 +7,8 @@ import XCTest
 @testable import Policy
 
 final class CompensationConditionTests: XCTestCase {
-    func policy() throws -> Policy { try Policy(toml: """
+    func policy() throws -> Policy { try Policy(toml: CompensationConditionTests.source) }
+    static let source = """
     policy = "p"
     [[rule]]
     id = "permit-keys"
@@ -28,7 +29,7 @@ final class CompensationConditionTests: XCTestCase {
     actions = ["key"]
     effects.files_outside = ["/home/user/Documents"]
     compensation = false
-    """) }
+    """
     let undo = #"{"action":"key","keys":["ctrl","z"]}"#
     let backSpace = #"{"action":"key","keys":["BackSpace"]}"#
 
@@ -54,27 +55,7 @@ final class CompensationConditionTests: XCTestCase {
     }
 
     func testTheConditionIsStrictCanonicalAndInTheCaseContext() throws {
-        let without = try Policy(toml: """
-        policy = "p"
-        [[rule]]
-        id = "permit-keys"
-        effect = "permit"
-        actions = ["key"]
-        target.executable = "/usr/bin/zenity"
-        keys.any = ["BackSpace"]
-        [[rule]]
-        id = "permit-undo-compensation"
-        effect = "permit"
-        actions = ["key"]
-        target.executable = "/usr/bin/zenity"
-        keys.any = ["ctrl+z"]
-        [[rule]]
-        id = "forbid-unrehearsed-writes"
-        effect = "forbid"
-        actions = ["key"]
-        effects.files_outside = ["/home/user/Documents"]
-        compensation = false
-        """)
+        let without = try Policy(toml: CompensationConditionTests.source.replacingOccurrences(of: "compensation = true\n", with: ""))
         XCTAssertNotEqual(try policy().hash, without.hash)
         XCTAssertThrowsError(try Policy(toml: "policy = \"p\"\n[[rule]]\nid = \"a\"\neffect = \"ask\"\nactions = [\"key\"]\ncompensation = \"yes\"\n"))
         XCTAssertThrowsError(try Policy(toml: "policy = \"p\"\n[[rule]]\nid = \"a\"\neffect = \"ask\"\nactions = [\"key\"]\ncompensations = true\n")) {
