@@ -17,53 +17,10 @@ import StrictJSON
 final class RehearsalLoopTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The live side and the rehearsal of one definition.
-    struct Rig {
-        let server: XvfbServer
-        let display: X11Display
-        let live: SandboxStage
-        let rehearsal: SandboxRehearsal
-    }
+    typealias Rig = SandboxRig
 
-    func requireTools(_ paths: [String]) throws {
-        for path in paths where !FileManager.default.isExecutableFile(atPath: path) {
-            throw XCTSkip("\(path) is not installed")
-        }
-    }
-
-    /// Starts the live stage on its Xvfb and the rehearsal on another; both applications are waited
-    /// for and the pointer parked over their window (no window manager: keys go under the pointer).
     func rig(_ definition: SandboxDefinition, window title: String) async throws -> Rig {
-        try requireTools(["/usr/bin/Xvfb", "/usr/bin/bwrap", definition.app.command[0]])
-        let server = try XvfbServer(width: definition.screen.width, height: definition.screen.height)
-        addTeardownBlock { try? server.stop() }
-        let display = try X11Display(server: server)
-        let endpoint = DisplayEndpoint(number: server.displayNumber, authorityFile: server.authorityFile)
-        let live = try SandboxStage(definition: definition, display: endpoint, role: .live)
-        addTeardownBlock { live.stop(); try? live.home.discard() }
-        let rehearsal = try SandboxRehearsal.launch(definition: definition, live: live, liveScreen: DisplayScreen(display: display),
-                                                    otherDisplays: [endpoint])
-        addTeardownBlock { rehearsal.stop() }
-        XCTAssertTrue(try live.start(otherDisplays: [rehearsal.endpoint]).passed)
-        XCTAssertTrue(rehearsal.stage.isolation?.passed ?? false)
-        for d in [display, rehearsal.screen.display] {
-            try park(d, title)
-            _ = try await Settler(policy: SettlePolicy(), clock: SystemClock()).settle(DisplayScreen(display: d))
-        }
-        return Rig(server: server, display: display, live: live, rehearsal: rehearsal)
-    }
-
-    func park(_ display: Display, _ title: String) throws {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if let w = try display.windows().first(where: { ($0.title ?? "").contains(title) }) {
-                try display.movePointer(to: ScreenPoint(x: w.frame.x + w.frame.width / 2, y: w.frame.y + w.frame.height / 2))
-                return
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        XCTFail("no window titled \(title)")
-        throw XCTSkip("no window titled \(title)")
+        try await sandboxRig(definition, window: title)
     }
 
     /// One model turn exactly as Qwen3-VL writes it, as a transcript line.
@@ -303,9 +260,9 @@ extension RehearsalLoopTests {
 }
 
 extension RehearsalLoopTests {
-    func testAFailedRollbackStopsTheSessionWithItsOwnExitCode() async throws {
-        // Mousepad without an undo chord and without checkpoints: a save cannot be undone.
-        let definition = try SandboxDefinition(toml: """
+    /// Mousepad on the notes without an undo chord and without checkpoints.
+    static func bareMousepad() throws -> SandboxDefinition {
+        try SandboxDefinition(toml: """
             name = "mousepad-bare"
             [app]
             command = ["/usr/bin/mousepad", "--disable-server", "Documents/notes.txt"]
@@ -318,7 +275,11 @@ extension RehearsalLoopTests {
             [checkpoint]
             strategy = "none"
             """, baseDirectory: "/")
-        let rig = try await rig(definition, window: "notes.txt")
+    }
+
+    func testAFailedRollbackStopsTheSessionWithItsOwnExitCode() async throws {
+        // Mousepad without an undo chord and without checkpoints: a save cannot be undone.
+        let rig = try await rig(try RehearsalLoopTests.bareMousepad(), window: "notes.txt")
         let display = rig.display
         var injected = false
         let run = try await session(rig, turns: [
@@ -457,20 +418,7 @@ extension RehearsalLoopTests {
     }
 
     func testACompensationThePolicyForbidsWithoutACheckpointFailsTheRollback() async throws {
-        let definition = try SandboxDefinition(toml: """
-            name = "mousepad-bare"
-            [app]
-            command = ["/usr/bin/mousepad", "--disable-server", "Documents/notes.txt"]
-            [screen]
-            width = 1024
-            height = 768
-            [home]
-            seed = "\(RehearsalLoopTests.repository.path)/Sandboxes/mousepad-home"
-            permitted_writes = ["Documents"]
-            [checkpoint]
-            strategy = "none"
-            """, baseDirectory: "/")
-        let rig = try await rig(definition, window: "notes.txt")
+        let rig = try await rig(try RehearsalLoopTests.bareMousepad(), window: "notes.txt")
         let run = try await divergingTyping(rig, policy: RehearsalLoopTests.forbiddingCompensation)
         XCTAssertEqual(run.result.outcome.status, "rollback_failed", run.result.summary())
         XCTAssertEqual(run.result.exitCode, 9)
