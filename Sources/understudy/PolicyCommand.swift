@@ -64,7 +64,7 @@ struct PolicyCommand: ParsableCommand {
             let (policy, request) = try options.load()
             let evaluation = policy.evaluate(request)
             print("policy \(policy.name) \(policy.hash)")
-            print("action \(request.action.arguments.serialized)")
+            print("action \(request.action.arguments.serialized)\(request.compensation ? " (a rollback's compensation)" : "")")
             for t in evaluation.trace {
                 let outcome: String
                 switch t.outcome {

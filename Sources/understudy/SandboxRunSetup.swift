@@ -29,10 +29,14 @@ struct SandboxSetupFailure: Error, CustomStringConvertible {
     var isolation: [AuditEvent]
     var underlying: Error
     var description: String { "\(underlying)" }
-    /// The session_end status of the refused session.
+    /// The session_end status of the refused session: `isolation_failed` when a stage has no passed
+    /// check (a probe failed, or the check could not finish), `setup_failed` when every check passed.
     var status: String {
-        let failedCheck = isolation.contains { if case .isolation(_, _, let probes, _, _) = $0 { return !probes.allSatisfy(\.passed) || probes.isEmpty } else { return false } }
-        return failedCheck || isolation.isEmpty ? "isolation_failed" : "setup_failed"
+        let failedCheck = isolation.contains {
+            if case .isolation(_, _, let probes, _, _) = $0 { return probes.isEmpty || !probes.allSatisfy(\.passed) }
+            return false
+        }
+        return failedCheck ? "isolation_failed" : "setup_failed"
     }
 }
 
@@ -41,9 +45,9 @@ enum SandboxRunSetup {
     /// as `endpoint` (its number and cookie file; `liveEndpoint` for `run`, the Xvfb it started for
     /// `demo`). Nothing is left running when this throws `SandboxSetupFailure`.
     static func start(definition: SandboxDefinition, display: X11Display, endpoint: DisplayEndpoint) throws -> SandboxRun {
-        var checks: [(stage: String, display: String, report: IsolationReport)] = []
+        var checks: [(stage: String, display: String, probes: [IsolationProbe])] = []
         func events(started: Bool, detail: String) -> [AuditEvent] {
-            checks.map { .isolation(stage: $0.stage, display: $0.display, probes: $0.report.probes, started: started, detail: detail) }
+            checks.map { .isolation(stage: $0.stage, display: $0.display, probes: $0.probes, started: started, detail: detail) }
         }
         let live: SandboxStage
         do { live = try SandboxStage(definition: definition, display: endpoint, role: .live) } catch {
@@ -53,19 +57,25 @@ enum SandboxRunSetup {
         do {
             let started = try SandboxRehearsal.launch(definition: definition, live: live,
                                                       liveScreen: DisplayScreen(display: display), otherDisplays: [endpoint],
-                                                      onIsolation: { checks.append(("rehearsal", $0.name, $1)) })
+                                                      onIsolation: { checks.append(("rehearsal", $0.name, $1.probes)) })
             rehearsal = started
             do { try live.start(otherDisplays: [started.endpoint]) } catch {
-                if let report = live.isolation { checks.append(("live", endpoint.name, report)) }
+                // The check's report; none when the check could not finish, which refuses the run as a
+                // failed probe does. With a passed report the application itself failed to start.
+                checks.append(("live", endpoint.name, live.isolation?.probes ?? []))
                 throw error
             }
-            if let report = live.isolation { checks.append(("live", endpoint.name, report)) }
+            if let report = live.isolation { checks.append(("live", endpoint.name, report.probes)) }
             let executable = definition.app.command[0]
             try StageWindow.waitAndPark(on: display, executable: executable)
             try StageWindow.waitAndPark(on: started.screen.display, executable: executable)
             return SandboxRun(live: live, rehearsal: started,
                               isolation: events(started: true, detail: "every probe passed; the application started"))
         } catch {
+            if !checks.contains(where: { $0.stage == "rehearsal" }) {
+                // The rehearsal stage did not get as far as a finished check (its Xvfb, home or probes failed).
+                checks.append(("rehearsal", "(not started)", []))
+            }
             rehearsal?.stop()
             live.stop()
             try? live.home.discard()
