@@ -402,6 +402,25 @@ extension RehearsalLoopTests {
         XCTAssertEqual(strings(run.records, type: "verification", field: "outcome"), ["matched", "rolled-back"])
     }
 
+    func testACompensationThePolicyAsksAboutIsNotSentAndTheCheckpointIsRestored() async throws {
+        let definition = try SandboxDefinition.load(contentsOf: RehearsalLoopTests.repository.path + "/Sandboxes/mousepad.toml")
+        let rig = try await rig(definition, window: "notes.txt")
+        let asking = RehearsalLoopTests.forbiddingCompensation
+            .replacingOccurrences(of: "id = \"forbid-backspace-compensation\"\neffect = \"forbid\"",
+                                  with: "id = \"ask-backspace-compensation\"\neffect = \"ask\"")
+        XCTAssertNotEqual(asking, RehearsalLoopTests.forbiddingCompensation)
+        let run = try await divergingTyping(rig, policy: asking)
+        XCTAssertEqual(run.result.outcome, .succeeded, run.result.summary())
+        XCTAssertEqual(run.input?.performed, [.key(try KeyChord(parsing: "ctrl+End")), .type("eggs")])
+        XCTAssertEqual(rollbackSteps(run.records), ["divergence:true", "compensation:false", "stop-application:true",
+                                                    "restore-home:true", "verify-home:true", "start-application:true", "check:true"])
+        let refused = try XCTUnwrap(run.records.first { $0["data"]?["kind"] == .string("compensation") })
+        XCTAssertEqual(refused["data"]?["rule_ids"], .array([.string("ask-backspace-compensation")]))
+        XCTAssertTrue(refused["data"]?["detail"]?.stringValue?.contains("asks for approval") ?? false, "\(refused)")
+        XCTAssertEqual(compensationDecisions(run.records).map { $0["data"]?["effect"] }, [.string("ask")])
+        XCTAssertFalse(types(run.records).contains("approval"), "a compensation is not put to the approver")
+    }
+
     func testACompensationThePolicyForbidsWithoutACheckpointFailsTheRollback() async throws {
         let rig = try await rig(try RehearsalLoopTests.bareMousepad(), window: "notes.txt")
         let run = try await divergingTyping(rig, policy: RehearsalLoopTests.forbiddingCompensation)
