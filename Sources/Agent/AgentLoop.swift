@@ -4,6 +4,8 @@
 // Invariants this file keeps:
 // - Nothing reaches `InputDriver` that did not pass the parser, the grid mapping, an allow (or an ask
 //   with an approval bound to the same action digest and screenshot, used once) and the rehearsal.
+//   A rollback's compensation inputs are put to the same policy (marked as compensations) and sent
+//   only on an allow, its decision audited first.
 // - The decision record is written (and, by the sink, made durable) before any input event is sent;
 //   an audit failure ends the session before the action runs.
 // - A rejected reply, a denial, or a refused approval executes nothing; the model is told why on its
@@ -56,6 +58,8 @@ public final class AgentLoop {
     let clock: Clock
     let configuration: LoopConfiguration
     let logger: Logger
+    /// Records written right after session_start, before the first step (the stages' isolation checks).
+    public var preamble: [AuditEvent] = []
 
     // Session state.
     private var notes: [StepNote] = []
@@ -99,6 +103,7 @@ public final class AgentLoop {
         do {
             try record(.sessionStart(task: configuration.task, model: planner.identity,
                                      policyHash: authorizer.policyHash, maxSteps: configuration.maxSteps))
+            for event in preamble { try record(event) }
             while true {
                 if step >= configuration.maxSteps {
                     throw Stop(outcome: .budgetExhausted("step budget of \(configuration.maxSteps) used up"))
@@ -178,18 +183,9 @@ public final class AgentLoop {
 
         // Authorize. Every action is put to the policy, including wait, terminate and answer (an answer
         // carries text off the screen); clicks without a coordinate target the window under the pointer.
-        let point = action.point.map { (x: Int($0.x), y: Int($0.y)) }
-        let pointer = try desktop { try screen.pointerPosition() }
-        let usesPointer = point == nil && !action.kind.isObservationOnly && action.kind != .key && action.kind != .type
-        let targetPoint = point ?? (usesPointer ? pointer : nil)
-        let target = try desktop { try targetPoint.flatMap { try screen.window(atX: $0.x, y: $0.y) } }
-        let focused = try desktop { try screen.focusedWindow() }
-        let now = clock.now()
-        executionTimes.removeAll { now - $0 > 60 }
-        var context = ActionContext(screenWidth: frame.width, screenHeight: frame.height, pointer: pointer,
-                                    target: target, focused: focused, steps: step - 1,
-                                    actionsInLastMinute: executionTimes.count, typedCharacters: typedCharacters,
-                                    consecutiveDenials: refusalsInARow, elapsedSeconds: now - started)
+        let observed = try observe(action, frame: frame, step: step)
+        let (target, focused, targetPoint) = (observed.target, observed.focused, observed.targetPoint)
+        var context = observed.context
         // Rehearsal: effect rules are decided after the rehearsal, before the live action (only actions
         // that send input events are rehearsed; for the others effect rules still fail safe).
         context.effectsPending = rehearsal.providesEffects && authorizer is EffectsAuthorizer && !action.kind.isObservationOnly
@@ -334,6 +330,11 @@ public final class AgentLoop {
             if let plan = rollbackPlan {
                 try record(.rollback(step: step, actionDigest: digest, kind: "plan", detail: plan.summary, ok: true,
                                      irreversible: !plan.reversible))
+                for warning in plan.warnings {
+                    logger.warning("step \(step): \(warning)")
+                    try record(.rollback(step: step, actionDigest: digest, kind: "remove-checkpoint", detail: warning, ok: false,
+                                         irreversible: false))
+                }
             }
         }
 
@@ -357,10 +358,12 @@ public final class AgentLoop {
         if let stepGuard, let plan = rollbackPlan {
             let outcome: LiveStepOutcome
             do {
-                outcome = try await stepGuard.verify(action, plan: plan, rehearsal: report, input: input) { r in
+                outcome = try await stepGuard.verify(action, plan: plan, rehearsal: report, input: input, authorize: { input in
+                    try self.authorizeCompensation(input, step: step, compensating: digest, guard: stepGuard)
+                }, onStep: { r in
                     try self.record(.rollback(step: step, actionDigest: digest, kind: r.kind, detail: r.detail, ok: r.ok,
-                                              irreversible: false))
-                }
+                                              irreversible: false, ruleIDs: r.ruleIDs))
+                })
             } catch let stop as Stop { throw stop } catch {
                 throw Stop(outcome: .rollbackFailed("\(error)"))
             }
@@ -381,6 +384,46 @@ public final class AgentLoop {
         notes.append(StepNote(index: step, action: gridJSON, outcome: .executed))
         refusalsInARow = 0
         return nil
+    }
+
+    /// What a decision on `action` looks at, observed now: the pointer, the window under the action's
+    /// point (or the pointer, for pointer actions without one), the focused window, the counters.
+    private func observe(_ action: Action, frame: Frame, step: Int) throws
+        -> (context: ActionContext, target: WindowInfo?, focused: WindowInfo?, targetPoint: (x: Int, y: Int)?) {
+        let point = action.point.map { (x: Int($0.x), y: Int($0.y)) }
+        let pointer = try desktop { try screen.pointerPosition() }
+        let usesPointer = point == nil && !action.kind.isObservationOnly && action.kind != .key && action.kind != .type
+        let targetPoint = point ?? (usesPointer ? pointer : nil)
+        let target = try desktop { try targetPoint.flatMap { try screen.window(atX: $0.x, y: $0.y) } }
+        let focused = try desktop { try screen.focusedWindow() }
+        let now = clock.now()
+        executionTimes.removeAll { now - $0 > 60 }
+        let context = ActionContext(screenWidth: frame.width, screenHeight: frame.height, pointer: pointer,
+                                    target: target, focused: focused, steps: step - 1,
+                                    actionsInLastMinute: executionTimes.count, typedCharacters: typedCharacters,
+                                    consecutiveDenials: refusalsInARow, elapsedSeconds: now - started)
+        return (context, target, focused, targetPoint)
+    }
+
+    /// One input of a rollback's compensation put to the policy like a proposal, on the screen as it is
+    /// now, marked as a compensation (not rehearsed: effect conditions fail safe). The decision is
+    /// audited before the rollback sends anything; it authorizes no execution record.
+    private func authorizeCompensation(_ action: Action, step: Int, compensating stepDigest: String,
+                                       guard stepGuard: LiveStepGuard) throws -> Authorization {
+        let frame = try desktop { try screen.capture() }
+        let screenshotBlob = try blob(try desktop { try encoder.png(frame) })
+        var context = try observe(action, frame: frame, step: step).context
+        context.compensation = true
+        context.irreversible = !stepGuard.reversible(action)
+        let authorization: Authorization
+        do { authorization = try authorizer.authorize(action, context: context) } catch {
+            throw Stop(outcome: .safetyFailed("the policy failed on a compensation: \(error)"))
+        }
+        try record(.compensationDecision(step: step, compensates: stepDigest, actionJSON: ActionDigest.canonicalJSON(action),
+                                         actionDigest: ActionDigest.digest(action), verdict: authorization.verdict,
+                                         ruleIDs: authorization.ruleIDs, reason: "compensation: \(authorization.reason)",
+                                         policyHash: authorizer.policyHash, screenshotBlob: screenshotBlob))
+        return authorization
     }
 
     /// Returns nil when the action may run, or why it may not.

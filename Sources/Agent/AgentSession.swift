@@ -28,6 +28,9 @@ public struct AgentSession {
     public var rehearsal: Rehearsal = PassThroughRehearsal()
     /// Checkpoints and rollback of live steps (`RollbackController` with a sandbox; nil: none).
     public var stepGuard: LiveStepGuard?
+    /// Audit records written right after session_start, before the first step: the sandbox stages'
+    /// isolation checks (`AuditEvent.isolation`).
+    public var preamble: [AuditEvent] = []
 
     public static let defaultMaxSteps = 30
     public static let defaultMaxSeconds = 600.0
@@ -60,19 +63,38 @@ public struct AgentSession {
                                  approvalDirectory: runDirectory.appendingPathComponent("approvals").path)
     }
 
-    /// Creates the audit log and runs the loop. Throws only when the run directory or the log cannot
-    /// be set up (nothing has run then); every other ending is in the result.
-    public func run(logger: Logger = Logger(label: "understudy.agent")) async throws -> SessionResult {
+    /// Creates the run directory and its audit log. The command line opens it before the sandbox
+    /// stages start, so that their isolation checks — and a refusal — are in the session's trail;
+    /// `run(audit:)` or `refuse(audit:status:)` continues it.
+    public func openAudit() throws -> AuditLogSink {
         let log: AuditLog
         do { log = try AuditLog.create(runDir: runDirectory, signingKey: signingKey) } catch {
             throw AgentError.audit("cannot create the audit log in \(runDirectory.path): \(error)")
         }
-        let sink = AuditLogSink(log: log, weightHash: planner.weightHash, sandboxHash: sandboxHash, versions: ["understudy": AgentSession.version])
+        return AuditLogSink(log: log, weightHash: planner.weightHash, sandboxHash: sandboxHash, versions: ["understudy": AgentSession.version])
+    }
+
+    /// Ends a session that never ran a step (its sandbox refused to start): session_start, the
+    /// preamble (the isolation checks, the failed one with the reason), session_end with `status`.
+    /// The trail verifies; nothing was executed.
+    public func refuse(audit sink: AuditLogSink, status: String) throws {
+        try sink.record(.sessionStart(task: task, model: planner.identity, policyHash: policy.hash,
+                                      maxSteps: configuration.maxSteps))
+        for event in preamble { try sink.record(event) }
+        try sink.record(.sessionEnd(status: status, steps: 0))
+    }
+
+    /// Runs the loop into `audit` (opened here when nil), the preamble right after session_start.
+    /// Throws only when the run directory or the log cannot be set up (nothing has run then); every
+    /// other ending is in the result.
+    public func run(audit: AuditLogSink? = nil, logger: Logger = Logger(label: "understudy.agent")) async throws -> SessionResult {
+        let sink = try audit ?? openAudit()
         let screen = DisplayScreen(display: display)
         let input = inputWrapper?(screen) ?? screen
         let loop = AgentLoop(planner: planner, screen: screen, input: input, authorizer: PolicyAuthorizer(policy: policy),
                              approver: approver, rehearsal: rehearsal, stepGuard: stepGuard, audit: sink, encoder: ImagingEncoder(), configuration: configuration,
                              logger: logger)
+        loop.preamble = preamble
         return await loop.run()
     }
 

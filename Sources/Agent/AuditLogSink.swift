@@ -48,15 +48,17 @@ public final class AuditLogSink: AuditSink {
                 "step": step(n), "status": .string("rejected"), "reason": .string(reason), "response_blob": .string(response),
             ])
         case .decision(let n, let digest, let verdict, let rules, let reason, let policyHash, let shot):
-            let effect: AuditDecisionEffect
-            switch verdict {
-            case .allow: effect = .allow
-            case .ask: effect = .ask
-            case .deny: effect = .deny
-            }
-            record = .decision(actionDigest: digest, effect: effect, ruleIDs: rules, reason: reason, policyHash: policyHash,
+            record = .decision(actionDigest: digest, effect: AuditLogSink.effect(verdict), ruleIDs: rules, reason: reason, policyHash: policyHash,
                                screenshotBlob: shot)
             record.data["step"] = step(n)
+        case .compensationDecision(let n, let compensates, let json, let digest, let verdict, let rules, let reason,
+                                   let policyHash, let shot):
+            record = .decision(actionDigest: digest, effect: AuditLogSink.effect(verdict), ruleIDs: rules, reason: reason,
+                               policyHash: policyHash, screenshotBlob: shot)
+            record.data["step"] = step(n)
+            record.data["compensation"] = .bool(true)
+            record.data["compensates"] = .string(compensates)
+            record.data["action"] = .string(json)
         case .approval(let n, let approver, let approved, let digest, let shot, let annotated):
             record = .approval(approver: approver, approved: approved, actionDigest: digest, screenshotBlob: shot)
             record.data["step"] = step(n)
@@ -79,10 +81,17 @@ public final class AuditLogSink: AuditSink {
             record = AuditRecord(type: .verification, data: [
                 "step": step(n), "action_digest": .string(digest), "outcome": .string(outcome), "detail": .string(detail),
             ])
-        case .rollback(let n, let digest, let kind, let detail, let ok, let irreversible):
+        case .rollback(let n, let digest, let kind, let detail, let ok, let irreversible, let ruleIDs):
             record = AuditRecord(type: .rollback, data: [
                 "step": step(n), "action_digest": .string(digest), "kind": .string(kind), "detail": .string(detail),
                 "ok": .bool(ok), "irreversible": .bool(irreversible),
+            ])
+            if let ruleIDs { record.data["rule_ids"] = .array(ruleIDs.map { .string($0) }) }
+        case .isolation(let stage, let display, let probes, let started, let detail):
+            record = AuditRecord(type: .isolation, data: [
+                "stage": .string(stage), "display": .string(display), "passed": .bool(!probes.isEmpty && probes.allSatisfy(\.passed)),
+                "probes": .array(probes.map { JSONValue.object(["name": .string($0.name), "passed": .bool($0.passed), "detail": .string($0.detail)]) }),
+                "outcome": .string(started ? "started" : "refused"), "detail": .string(detail),
             ])
         case .sessionEnd(let status, let steps):
             // Writes session_end and the final signed checkpoint.
@@ -90,5 +99,13 @@ public final class AuditLogSink: AuditSink {
             return
         }
         try log.append(record)
+    }
+
+    static func effect(_ verdict: Authorization.Verdict) -> AuditDecisionEffect {
+        switch verdict {
+        case .allow: return .allow
+        case .ask: return .ask
+        case .deny: return .deny
+        }
     }
 }

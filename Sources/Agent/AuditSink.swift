@@ -3,6 +3,7 @@
 // an action whose decision could not be recorded must not run.
 
 import Actions
+import Sandbox
 
 public enum AuditEvent: Equatable, Sendable {
     case sessionStart(task: String, model: String, policyHash: String, maxSteps: Int)
@@ -16,6 +17,12 @@ public enum AuditEvent: Equatable, Sendable {
     case rejectedProposal(step: Int, reason: String, responseBlob: String)
     case decision(step: Int, actionDigest: String, verdict: Authorization.Verdict, ruleIDs: [String], reason: String,
                   policyHash: String, screenshotBlob: String)
+    /// The policy's decision on one input of a compensation (`compensation` in the request), made
+    /// before any of the compensation's events is sent; `compensates` is the digest of the live step
+    /// being undone, `actionJSON`/`actionDigest` the compensation input's. It authorizes no execution.
+    case compensationDecision(step: Int, compensates: String, actionJSON: String, actionDigest: String,
+                              verdict: Authorization.Verdict, ruleIDs: [String], reason: String, policyHash: String,
+                              screenshotBlob: String)
     case approval(step: Int, approver: String, approved: Bool, actionDigest: String, screenshotBlob: String,
                   annotatedBlob: String?)
     /// `effectsJSON`: what the rehearsal observed (`Sandbox.RehearsalEffects` as JSON), stored as a
@@ -27,8 +34,13 @@ public enum AuditEvent: Equatable, Sendable {
     /// The live outcome compared with the rehearsed one (`outcome`: matched, not-verified, rolled-back).
     case verification(step: Int, actionDigest: String, outcome: String, detail: String)
     /// A rollback plan before a live step (`kind` "plan", `irreversible` when nothing can undo it), or
-    /// one step of a rollback after it.
-    case rollback(step: Int, actionDigest: String, kind: String, detail: String, ok: Bool, irreversible: Bool)
+    /// one step of a rollback after it. `ruleIDs`: for a compensation, the rules of the decisions on it.
+    case rollback(step: Int, actionDigest: String, kind: String, detail: String, ok: Bool, irreversible: Bool,
+                  ruleIDs: [String]? = nil)
+    /// The start-up isolation check of one sandbox stage (`stage`: live or rehearsal, on `display`),
+    /// every probe with its outcome; `started` is false when the check (or the set-up after it) refused
+    /// the run, with the reason in `detail`. Written right after session_start, before any step.
+    case isolation(stage: String, display: String, probes: [IsolationProbe], started: Bool, detail: String)
     case sessionEnd(status: String, steps: Int)
 }
 

@@ -28,6 +28,8 @@ public struct ActionContext: Equatable, Sendable {
     public var effectsPending = false
     /// Whether the sandbox could undo the action (false) or not (true); nil without a sandbox.
     public var irreversible: Bool?
+    /// True when the rollback asks to send this input to undo a live step (not the model's proposal).
+    public var compensation = false
 
     public init(screenWidth: Int, screenHeight: Int, pointer: (x: Int, y: Int)? = nil, target: WindowInfo?,
                 focused: WindowInfo?, steps: Int, actionsInLastMinute: Int = 0, typedCharacters: Int,
@@ -49,7 +51,7 @@ public struct ActionContext: Equatable, Sendable {
             && a.pointer?.y == b.pointer?.y && a.target == b.target && a.focused == b.focused && a.steps == b.steps
             && a.actionsInLastMinute == b.actionsInLastMinute && a.typedCharacters == b.typedCharacters
             && a.consecutiveDenials == b.consecutiveDenials && a.elapsedSeconds == b.elapsedSeconds
-            && a.effectsPending == b.effectsPending && a.irreversible == b.irreversible
+            && a.effectsPending == b.effectsPending && a.irreversible == b.irreversible && a.compensation == b.compensation
     }
 }
 

@@ -35,6 +35,7 @@ public struct PolicyAuthorizer: Authorizer {
                       effects: nil)
         request.effectsPending = context.effectsPending
         request.irreversible = context.irreversible
+        request.compensation = context.compensation
         return request
     }
 

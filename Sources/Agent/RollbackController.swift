@@ -7,6 +7,11 @@
 // the checkpoint is restored through the stage (stop, restore, verify, start). Every step is handed
 // to the audit as it completes; a compensation that cannot bring the home back throws
 // `RollbackFailure`, and the loop stops the session with its own exit code.
+//
+// A compensation's inputs are the agent's, not the model's, but they reach the live display all the
+// same: each distinct input is put to the policy (`authorize`, marked as a compensation) before any
+// event is sent. Anything but allow — a deny, or an ask, which is not put to an approver in the middle
+// of a rollback — sends nothing; the checkpoint is restored instead, and without one the rollback fails.
 
 import Actions
 import Foundation
@@ -22,6 +27,9 @@ public struct RollbackPlan: Equatable, Sendable {
     /// False when nothing can undo the action (the audit marks it irreversible).
     public var reversible: Bool { compensation.isReversible || checkpoint != nil }
     public var summary: String
+    /// Housekeeping that failed while preparing (an earlier checkpoint that could not be removed); the
+    /// loop audits each as a `rollback` record `remove-checkpoint` with `ok: false`.
+    public var warnings: [String] = []
 }
 
 /// One audited step of a comparison or a rollback.
@@ -29,6 +37,15 @@ public struct RollbackRecord: Equatable, Sendable {
     public var kind: String
     public var detail: String
     public var ok: Bool
+    /// For a compensation: the rules of the policy's decisions on its inputs.
+    public var ruleIDs: [String]?
+
+    public init(kind: String, detail: String, ok: Bool, ruleIDs: [String]? = nil) {
+        self.kind = kind
+        self.detail = detail
+        self.ok = ok
+        self.ruleIDs = ruleIDs
+    }
 }
 
 public enum LiveStepOutcome: Equatable, Sendable {
@@ -49,8 +66,10 @@ public protocol LiveStepGuard: AnyObject {
     func reversible(_ action: Action) -> Bool
     /// Before the live action: checkpoint and compensation plan.
     func prepare(_ action: Action) throws -> RollbackPlan
-    /// After it settled: compares with the rehearsal and rolls back on divergence; `onStep` audits.
+    /// After it settled: compares with the rehearsal and rolls back on divergence; `authorize` puts a
+    /// compensation input to the policy (and audits the decision) before it is sent; `onStep` audits.
     func verify(_ action: Action, plan: RollbackPlan, rehearsal: RehearsalReport, input: InputDriver,
+                authorize: (Action) throws -> Authorization,
                 onStep: (RollbackRecord) throws -> Void) async throws -> LiveStepOutcome
 }
 
@@ -63,6 +82,10 @@ public final class RollbackController: LiveStepGuard {
     private var checkpointCount = 0
     /// The previous step's checkpoint, removed once the next one exists (hard links keep shared files).
     private var previousCheckpoint: HomeCheckpoint?
+    /// Checkpoint folders to remove (a removal that failed is tried again at the next step).
+    private var staleCheckpoints: [String] = []
+    /// Removes a checkpoint folder (tests make it fail).
+    var removeDirectory: (String) throws -> Void = { try FileManager.default.removeItem(atPath: $0) }
 
     public init(rehearsal: SandboxRehearsal, screenThreshold: Double? = nil, clock: Clock = SystemClock()) {
         self.rehearsal = rehearsal
@@ -74,7 +97,9 @@ public final class RollbackController: LiveStepGuard {
         RollbackController.reversible(action, definition: live.definition)
     }
 
-    /// Pure: the compensation plan's verdict, or a checkpoint strategy that can restore the files.
+    /// Pure: the compensation plan's verdict, or a checkpoint strategy that can restore the files. An
+    /// undo chord that does not parse makes a key action irreversible here (fail safe) and stops the
+    /// session in `prepare`, before the action is sent.
     public static func reversible(_ action: Action, definition: SandboxDefinition) -> Bool {
         if definition.checkpoint != .none { return true }
         guard let step = try? stepAction(action, undoChord: definition.undoChord) else { return false }
@@ -87,20 +112,35 @@ public final class RollbackController: LiveStepGuard {
         var checkpoint: HomeCheckpoint?
         if definition.checkpoint != .none {
             checkpoint = try live.checkpoint(label: "before live step \(checkpointCount)")
-            if let previous = previousCheckpoint { try? FileManager.default.removeItem(atPath: previous.directory) }
+            // The previous step's checkpoint is no longer needed: this step's replaces it. Failing to
+            // remove it costs disk space, not safety (the new checkpoint exists and verified), so it is
+            // audited rather than fatal; one that stays behind is tried again at the next step. If space
+            // runs out, the next checkpoint fails and that stops the session before its action runs.
+            if let previous = previousCheckpoint { staleCheckpoints.append(previous.directory) }
             previousCheckpoint = checkpoint
+        }
+        var warnings: [String] = []
+        staleCheckpoints = staleCheckpoints.filter { directory in
+            do { try removeDirectory(directory) } catch {
+                guard FileManager.default.fileExists(atPath: directory) else { return false }
+                warnings.append("an earlier checkpoint could not be removed (\(directory)): \(error.localizedDescription)")
+                return true
+            }
+            return false
         }
         let compensation = Compensation.plan(for: try RollbackController.stepAction(action, undoChord: definition.undoChord),
                                              undoChord: definition.undoChord, checkpoint: definition.checkpoint)
         var summary = "compensation: \(RollbackController.words(compensation))"
         if let checkpoint { summary += "; checkpoint \(checkpoint.id) of the live home (\(checkpoint.manifest.entries.count) entries)" }
         let screenBefore = try SandboxRehearsal.image(rehearsal.liveScreen.capture())
-        var plan = RollbackPlan(compensation: compensation, checkpoint: checkpoint, screenBefore: screenBefore, summary: summary)
+        var plan = RollbackPlan(compensation: compensation, checkpoint: checkpoint, screenBefore: screenBefore, summary: summary,
+                                warnings: warnings)
         if !plan.reversible { plan.summary = "IRREVERSIBLE: " + summary }
         return plan
     }
 
     public func verify(_ action: Action, plan: RollbackPlan, rehearsal report: RehearsalReport, input: InputDriver,
+                       authorize: (Action) throws -> Authorization,
                        onStep: (RollbackRecord) throws -> Void) async throws -> LiveStepOutcome {
         if report.diverged || !report.rehearsed {
             return .notVerified("the rehearsal did not start from the live state, so its outcome is no reference")
@@ -126,16 +166,16 @@ public final class RollbackController: LiveStepGuard {
         switch plan.compensation {
         case .nothingToUndo:
             try onStep(RollbackRecord(kind: "compensation", detail: "nothing to undo", ok: true))
-        case .pressKeys(let keys):
-            for key in keys { _ = try input.perform(.key(try KeyChord(parsing: key))) }
-            try onStep(RollbackRecord(kind: "compensation", detail: "pressed \(keys.count) × \(Set(keys).sorted().joined(separator: ", "))", ok: true))
-        case .scrollBack(let pixels, let horizontal):
-            _ = try input.perform(horizontal ? .hscroll(pixels: pixels, at: nil) : .scroll(pixels: pixels, at: nil))
-            try onStep(RollbackRecord(kind: "compensation", detail: "scrolled back \(pixels) px", ok: true))
-        case .undoChord(let text):
-            let chord = try KeyChord(parsing: text)
-            _ = try input.perform(.key(chord))
-            try onStep(RollbackRecord(kind: "compensation", detail: "undo chord \(chord.normalized)", ok: true))
+        case .pressKeys, .scrollBack, .undoChord:
+            let inputs = try RollbackController.inputs(of: plan.compensation)
+            if try compensate(inputs, words: RollbackController.words(plan.compensation), input: input,
+                              authorize: authorize, onStep: onStep) == false {
+                guard plan.checkpoint != nil else {
+                    throw RollbackFailure(description: "\(reason); the policy did not permit the compensation and there is no checkpoint")
+                }
+                try await restoreAndWait(plan, onStep: onStep)
+                restored = true
+            }
         case .restoreCheckpoint:
             try await restoreAndWait(plan, onStep: onStep)
             restored = true
@@ -183,6 +223,40 @@ public final class RollbackController: LiveStepGuard {
         return .rolledBack(reason)
     }
 
+    /// Puts each distinct input to the policy, then sends them all when every decision allows; audits
+    /// the outcome as a `compensation` step with the decisions' rule ids. False: nothing was sent.
+    private func compensate(_ inputs: [Action], words: String, input: InputDriver, authorize: (Action) throws -> Authorization,
+                            onStep: (RollbackRecord) throws -> Void) throws -> Bool {
+        var decided: [Action] = []
+        var ruleIDs: Set<String> = []
+        for candidate in inputs where !decided.contains(candidate) {
+            decided.append(candidate)
+            let decision = try authorize(candidate)
+            ruleIDs.formUnion(decision.ruleIDs)
+            guard decision.verdict == .allow else {
+                let why = decision.verdict == .ask
+                    ? "the policy asks for approval, which a rollback does not wait for" : "the policy denies it"
+                try onStep(RollbackRecord(kind: "compensation", detail: "not sent (\(words)): \(why): \(decision.reason)",
+                                          ok: false, ruleIDs: decision.ruleIDs))
+                return false
+            }
+        }
+        for event in inputs { _ = try input.perform(event) }
+        try onStep(RollbackRecord(kind: "compensation", detail: "sent: \(words)", ok: true, ruleIDs: ruleIDs.sorted()))
+        return true
+    }
+
+    /// The input actions of a compensation that sends input (none for the others).
+    static func inputs(of compensation: Compensation) throws -> [Action] {
+        switch compensation {
+        case .pressKeys(let keys): return try keys.map { .key(try KeyChord(parsing: $0)) }
+        case .scrollBack(let pixels, let horizontal):
+            return [horizontal ? .hscroll(pixels: pixels, at: nil) : .scroll(pixels: pixels, at: nil)]
+        case .undoChord(let text): return [.key(try KeyChord(parsing: text))]
+        case .nothingToUndo, .restoreCheckpoint, .irreversible: return []
+        }
+    }
+
     /// Restores the checkpoint, then waits (bounded) for the restarted application's window.
     private func restoreAndWait(_ plan: RollbackPlan, onStep: (RollbackRecord) throws -> Void) async throws {
         try restore(plan, onStep: onStep)
@@ -215,7 +289,15 @@ public final class RollbackController: LiveStepGuard {
         switch action {
         case .key(let chord):
             // The undo chord in the definition's spelling when it is the same chord, so `plan` sees it.
-            if let undoChord, let parsed = try? KeyChord(parsing: undoChord), parsed == chord { return .key(chord: undoChord) }
+            // One that does not parse is an error here, not a chord that never matches: the
+            // compensation would press it.
+            if let undoChord {
+                let parsed: KeyChord
+                do { parsed = try KeyChord(parsing: undoChord) } catch {
+                    throw RollbackFailure(description: "the sandbox definition's undo chord \"\(undoChord)\" is not a key chord: \(error)")
+                }
+                if parsed == chord { return .key(chord: undoChord) }
+            }
             return .key(chord: chord.normalized)
         case .type(let text): return .type(text: text)
         case .mouseMove: return .mouseMove

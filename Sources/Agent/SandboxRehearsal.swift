@@ -61,9 +61,12 @@ public final class SandboxRehearsal: Rehearsal {
     /// Starts an Xvfb of the definition's screen size, makes the rehearsal stage on it (its own home
     /// from the seed) and starts the application once the isolation check against `otherDisplays`
     /// (the live display at least) passed. Nothing is left running when this throws.
+    /// `onIsolation` sees the rehearsal display and its isolation check's report, whether the check
+    /// passed or refused the start.
     public static func launch(definition: SandboxDefinition, live: SandboxStage, liveScreen: Screen,
                               otherDisplays: [DisplayEndpoint], settle: SettlePolicy = SettlePolicy(),
-                              clock: Clock = SystemClock()) throws -> SandboxRehearsal {
+                              clock: Clock = SystemClock(),
+                              onIsolation: (DisplayEndpoint, IsolationReport) -> Void = { _, _ in }) throws -> SandboxRehearsal {
         let server = try XvfbServer(width: definition.screen.width, height: definition.screen.height,
                                     depth: definition.screen.depth == 16 ? 16 : 24)
         var stage: SandboxStage?
@@ -72,6 +75,7 @@ public final class SandboxRehearsal: Rehearsal {
             let made = try SandboxStage(definition: definition, display: endpoint, role: .rehearsal)
             stage = made
             let display = try X11Display(server: server)
+            defer { if let report = made.isolation { onIsolation(endpoint, report) } }
             try made.start(otherDisplays: otherDisplays)
             let rehearsal = SandboxRehearsal(stage: made, live: live, display: display, liveScreen: liveScreen,
                                              settle: settle, clock: clock)

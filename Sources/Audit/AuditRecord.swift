@@ -16,6 +16,8 @@ public enum AuditRecordType: String, CaseIterable, Sendable {
     case settle
     case verification
     case rollback
+    /// The start-up isolation check of one sandbox stage: every probe, before any action.
+    case isolation
     case sessionEnd = "session_end"
     /// Written by `AuditLog.open` after a crash; never by callers.
     case recovery

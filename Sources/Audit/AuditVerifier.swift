@@ -5,7 +5,9 @@
 //             and the last checkpoint covers the last record (otherwise the tail may have been cut);
 //   blobs     every `*_blob` field names a file in blobs/sha256 whose content hashes to that name;
 //   invariants every execution consumes an allow decision, or an ask decision plus an approval bound to
-//             the same action digest and screenshot, under the session's policy hash; nothing but a
+//             the same action digest and screenshot, under the session's policy hash (a decision on a
+//             rollback's compensation, `compensation: true`, authorizes none), and none after an
+//             `isolation` record whose probes failed; nothing but a
 //             checkpoint follows session_end; executions stay within max_steps.
 // It stops at the first problem and names its line and seq.
 
@@ -87,6 +89,8 @@ public enum AuditVerifier {
         /// Action digests awaiting approval, with the screenshot the ask decision was made on.
         var pendingAsk: [String: String?] = [:]
         var checkedBlobs: Set<String> = []
+        /// An isolation record reported a failed probe: the run was refused.
+        var isolationFailed = false
 
         mutating func check(_ r: FramedRecord, report: inout AuditVerification) -> AuditProblem? {
             func problem(_ message: String) -> AuditProblem { AuditProblem(line: r.line, seq: r.seq, message: message) }
@@ -146,6 +150,12 @@ public enum AuditVerifier {
                 }
                 // Only a default deny ("no rule permits this") may cite no rule.
                 if effect != .deny && ids.isEmpty { return problem("\(effect.rawValue) decision cites no rule") }
+                // A decision on a rollback's compensation input authorizes no execution record (its
+                // events are the rollback's), so it neither grants nor withdraws an authorization.
+                if r.data["compensation"]?.boolValue == true {
+                    guard r.data["compensates"]?.stringValue != nil else { return problem("compensation decision without compensates") }
+                    break
+                }
                 authorized[digest] = nil
                 pendingAsk[digest] = nil
                 switch effect {
@@ -165,8 +175,17 @@ public enum AuditVerifier {
                 }
                 pendingAsk[digest] = nil
                 if approved { authorized[digest] = r.line }
+            case .isolation:
+                // A sandbox stage's start-up check: a failed one refuses the run, so nothing may execute after it.
+                guard let passed = r.data["passed"]?.boolValue, let probes = r.data["probes"]?.arrayValue else {
+                    return problem("isolation record lacks passed or probes")
+                }
+                let allPassed = !probes.isEmpty && probes.allSatisfy { $0["passed"]?.boolValue == true }
+                guard passed == allPassed else { return problem("isolation record's passed disagrees with its probes") }
+                if !passed { isolationFailed = true }
             case .execution:
                 report.executions += 1
+                if isolationFailed { return problem("execution after a failed isolation check") }
                 guard let digest = r.data["action_digest"]?.stringValue else { return problem("execution lacks action_digest") }
                 guard r.data["policy_hash"]?.stringValue == policyHash else {
                     return problem("execution under a policy hash other than the session's")

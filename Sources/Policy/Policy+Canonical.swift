@@ -53,6 +53,7 @@ extension Policy {
             },
             "keys": r.keys.map { k in object(["any": strings(k.any.map(\.normalized))]) },
             "irreversible": r.irreversible.map(JSONValue.bool),
+            "compensation": r.compensation.map(JSONValue.bool),
             "effects": r.effects.map { e in
                 object([
                     "files_outside": e.filesOutside.map(strings),

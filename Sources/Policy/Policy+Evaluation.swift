@@ -54,6 +54,17 @@ extension Policy {
             return RuleTrace(ruleID: rule.id, effect: rule.effect, outcome: .notMatched,
                              notes: ["action \(kind.rawValue) is not in \(rule.actions.map(\.rawValue).sorted())"])
         }
+        // Like `actions`, `compensation` says which requests a rule is about; it is always known, so it is
+        // decided first, and a rule about the other kind does not apply even where its conditions would
+        // fail to evaluate (a compensation has no effects; `compensation = false` keeps effect forbids off it).
+        var notes = ["action \(kind.rawValue) is listed"]
+        if let wanted = rule.compensation {
+            let what = request.compensation ? "a compensation of the rollback" : "not a compensation"
+            guard request.compensation == wanted else {
+                return RuleTrace(ruleID: rule.id, effect: rule.effect, outcome: .notMatched, notes: notes + ["does not hold: \(what)"])
+            }
+            notes.append("holds: \(what)")
+        }
         var checks: [Check] = []
         if let c = rule.target { checks += windowChecks(c, request.targetWindow, label: "target", request: request) }
         if let c = rule.focused { checks += windowChecks(c, request.focusedWindow, label: "focused", request: request) }
@@ -62,7 +73,6 @@ extension Policy {
         if let c = rule.effects { checks += effectChecks(c, request.effects, pending: request.effectsPending) }
         if let wanted = rule.irreversible { checks.append(irreversibleCheck(wanted, request.irreversible)) }
 
-        var notes = ["action \(kind.rawValue) is listed"]
         var failed = false, allHold = true
         for check in checks {
             switch check {

@@ -21,6 +21,7 @@
 //   effects.files_outside = ["/dir", …]  effects.new_window = bool  effects.new_window_executable = [...]
 //   effects.spawned = [...]  effects.spawned_any = bool  effects.network = bool
 //   irreversible = bool                                 the sandbox can (false) / cannot (true) undo the action
+//   compensation = bool                                 the request is (true) / is not (false) a rollback's compensation
 
 import Actions
 import Foundation
@@ -142,6 +143,7 @@ extension Policy {
             rule.effects = c
         }
         rule.irreversible = try r.bool("irreversible")
+        rule.compensation = try r.bool("compensation")
         return rule
     }
 

@@ -60,6 +60,9 @@ public struct Rule: Sendable {
     /// Holds when the action can (false) or cannot (true) be undone in the sandbox: no compensation and
     /// no checkpoint. Unknown (no sandbox) fails to evaluate, which is fail-safe like `effects`.
     public var irreversible: Bool?
+    /// Holds when the request is (true) or is not (false) a compensation: an input the rollback sends to
+    /// undo a live step that diverged from its rehearsal, not an action the model proposed. Always known.
+    public var compensation: Bool?
 
     public init(id: String, effect: RuleEffect, actions: Set<ActionKind>, reason: String? = nil,
                 target: WindowCondition? = nil, focused: WindowCondition? = nil, text: TextCondition? = nil,

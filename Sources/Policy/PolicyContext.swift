@@ -6,8 +6,10 @@
 //              geometry = [x, y, w, h], pid = 42, id = 1 }      the window under the point, or "none"
 //   focused = { … } | "window" | "none"  the focused window; when never given it is the same as `window`
 //   budget = { steps, elapsed_seconds, actions_last_minute, typed_chars, consecutive_denials }
+//   irreversible = true | false          whether the sandbox could undo the action; absent: unknown
+//   compensation = true | false          the request is a rollback's compensation; absent: false
 //   effects = { files_written = […], files_created, files_deleted, spawned, network,
-//               new_windows = [{ class = "…", executable = "…" }] }   absent: not rehearsed
+//               new_windows = [{ class = "…", executable = "…" }] }   absent or "none": not rehearsed
 //
 // Later tables override earlier ones key by key (a case's `window` replaces the default `window`).
 
@@ -29,10 +31,12 @@ public struct PolicyContext: Equatable, Sendable {
     public var effects: RehearsalEffects?
     /// `irreversible = true | false`; absent: unknown.
     public var irreversible: Bool?
+    /// `compensation = true`: the request is a rollback's compensation; absent: false.
+    public var compensation = false
 
     public init() {}
 
-    static let keys = ["screen", "pointer", "window", "focused", "budget", "effects", "irreversible"]
+    static let keys = ["screen", "pointer", "window", "focused", "budget", "effects", "irreversible", "compensation"]
 
     /// Reads the context keys present in `t` over `self`.
     mutating func read(from t: inout TOMLReader) throws {
@@ -56,7 +60,12 @@ public struct PolicyContext: Equatable, Sendable {
             try b.finish()
         }
         if let v = try t.bool("irreversible") { irreversible = v }
-        if var e = try t.table("effects") {
+        if let v = try t.bool("compensation") { compensation = v }
+        if let s = t.stringIfString("effects") {
+            // "none": not rehearsed (as for a compensation), over defaults that have effects.
+            guard s == "none" else { throw PolicyError.invalidValue(path: t.child("effects"), reason: "a table or \"none\"") }
+            effects = nil
+        } else if var e = try t.table("effects") {
             var fx = RehearsalEffects()
             fx.filesWritten = try e.strings("files_written") ?? []
             fx.filesCreated = try e.strings("files_created") ?? []
@@ -112,6 +121,7 @@ public struct PolicyContext: Equatable, Sendable {
         var request = PolicyRequest(action: action, screenWidth: w, screenHeight: h, pointer: pointer, windowUnderPoint: window,
                                     focusedWindow: focusedWindow, budget: budget, effects: effects)
         request.irreversible = irreversible
+        request.compensation = compensation
         return request
     }
 }

@@ -4,7 +4,8 @@
 //   - a rule shadowed by a broader forbid (it can never decide);
 //   - conditions that can never hold for the rule's actions (text on a click, keys on typing, region on keys);
 //   - a permit for secrets, a permit of input actions with no executable and no region;
-//   - regexes with nested quantifiers (catastrophic backtracking on long input).
+//   - regexes with nested quantifiers (catastrophic backtracking on long input);
+//   - a forbid or ask on effects that also catches a rollback's (unrehearsed) compensations.
 
 import Actions
 import Foundation
@@ -49,6 +50,12 @@ extension Policy {
             }
             if rule.target?.region != nil && rule.actions.isDisjoint(with: pointActions) {
                 error(rule, "a region condition needs a pointer action; for \(rule.actions.map(\.rawValue).sorted()) it cannot be evaluated")
+            }
+            // A rollback's compensations (keys, scrolls) are not rehearsed, so effect conditions fail on them.
+            let compensationKinds: Set<ActionKind> = [.key, .scroll, .hscroll]
+            if rule.effects != nil && rule.effect != .permit && rule.compensation == nil
+                && !rule.actions.isDisjoint(with: compensationKinds) {
+                warning(rule, "effect conditions fail safe on a rollback's compensations, which are not rehearsed: this rule \(rule.effect == .forbid ? "denies" : "asks for") every compensation; add compensation = false to judge the model's actions only")
             }
             for (path, pattern) in patterns(of: rule) where Policy.hasNestedQuantifier(pattern.source) {
                 warning(rule, "\(path) /\(pattern.source)/ nests quantifiers (slow on long input)")

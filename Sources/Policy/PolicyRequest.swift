@@ -94,6 +94,10 @@ public struct PolicyRequest: Equatable, Sendable {
     public var effectsPending = false
     /// Whether the action could be undone in the sandbox (compensation or checkpoint); nil: unknown.
     public var irreversible: Bool?
+    /// True when the rollback asks to send this input to undo a live step that diverged from its
+    /// rehearsal (BackSpaces, the undo chord, a scroll back); false for the model's proposals.
+    /// Compensations are not rehearsed, so `effects` is nil for them.
+    public var compensation = false
 
     public init(action: Action, screenWidth: Int, screenHeight: Int, pointer: Point? = nil,
                 windowUnderPoint: WindowFacts? = nil, focusedWindow: WindowFacts? = nil,

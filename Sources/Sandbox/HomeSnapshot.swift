@@ -106,7 +106,12 @@ enum HomeScanner {
                         toHash.append((rel, entry.size))
                     }
                 case .symlink:
-                    entry.linkTarget = try? FileManager.default.destinationOfSymbolicLink(atPath: full)
+                    do { entry.linkTarget = try FileManager.default.destinationOfSymbolicLink(atPath: full) } catch {
+                        // Removed while we walked, as above; any other failure would make two different
+                        // links compare equal (neither with a target), so a diff could miss a change.
+                        if lstat(full, &st) != 0 && errno == ENOENT { continue }
+                        throw SandboxError.homeFailed(path: full, reason: "cannot read the link: \(error.localizedDescription)")
+                    }
                 case .directory:
                     pending.append(rel)
                 case .other:

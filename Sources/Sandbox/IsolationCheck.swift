@@ -26,6 +26,12 @@ public struct IsolationProbe: Equatable, Sendable, Codable {
     public var passed: Bool
     /// What was observed (the probe's output, an errno message, the interfaces seen).
     public var detail: String
+
+    public init(name: String, passed: Bool, detail: String) {
+        self.name = name
+        self.passed = passed
+        self.detail = detail
+    }
 }
 
 public struct IsolationReport: Equatable, Sendable, Codable {

@@ -151,6 +151,11 @@ struct AuditCommand: ParsableCommand {
         case "approval":
             return "\(data["approved"]?.boolValue == true ? "approved" : "rejected") by \(s("approver")) action \(short("action_digest"))"
         case "execution": return "action \(short("action_digest"))"
+        case "isolation":
+            let probes = data["probes"]?.arrayValue ?? []
+            let failed = probes.filter { $0["passed"]?.boolValue != true }.compactMap { $0["name"]?.stringValue }
+            return "\(s("stage")) on \(s("display")): \(data["passed"]?.boolValue == true ? "passed" : "FAILED") "
+                + "(\(probes.count - failed.count)/\(probes.count) probes)\(failed.isEmpty ? "" : " failed: " + failed.joined(separator: ", ")); \(s("outcome"))"
         case "session_end": return "status \(s("status"))"
         case "recovery": return "\(s("reason")); dropped \(data["dropped_bytes"]?.int64Value ?? 0) bytes"
         case "checkpoint": return "signed head through seq \(data["covers_seq"]?.int64Value ?? -1)"

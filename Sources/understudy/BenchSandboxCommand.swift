@@ -95,7 +95,10 @@ struct BenchSandboxCommand: AsyncParsableCommand {
                 _ = try liveScreen.perform(action)
                 _ = try await Settler(policy: settle, clock: clock).settle(liveScreen)
                 start = clock.now()
-                let outcome = try await guardian.verify(action, plan: plan, rehearsal: report, input: liveScreen) { _ in }
+                // No policy here, so no compensation input is permitted: a divergence restores the checkpoint.
+                let outcome = try await guardian.verify(action, plan: plan, rehearsal: report, input: liveScreen, authorize: { _ in
+                    Authorization(verdict: .deny, ruleIDs: [], reason: "the benchmark has no policy to permit a compensation")
+                }, onStep: { _ in })
                 samples["verify after live", default: []].append(clock.now() - start)
                 if case .rolledBack = outcome { rolledBack += 1 }
                 start = clock.now()

@@ -81,14 +81,25 @@ struct DemoCommand: AsyncParsableCommand {
             display = try X11Display(server: server)
         } catch { RunSetup.fail("cannot set up the stage: \(error)") }
         say("private Xvfb on \(server.displayName), \(definition.screen.width)x\(definition.screen.height)")
+        // The session and its audit log come first: the stages' isolation checks (or the refusal) are
+        // its first records after session_start.
+        let runDirectory = RunSetup.runDirectory(runDir)
+        var session: AgentSession
+        let audit: AuditLogSink
         do {
-            let endpoint = DisplayEndpoint(number: server.displayNumber, authorityFile: server.authorityFile)
-            stages = try SandboxRunSetup.start(definition: definition, display: display, endpoint: endpoint)
+            session = AgentSession(task: scenario.task, policy: try Policy.load(path: policyPath), planner: planner,
+                                   display: display, runDirectory: runDirectory, signingKey: try RunSetup.signingKey(key),
+                                   sandboxHash: sandboxHash)
+            audit = try session.openAudit()
         } catch {
             display.close()
             try? server.stop()
-            RunSetup.fail("cannot set up the stage: \(error)")
+            RunSetup.fail("\(error)")
         }
+        let endpoint = DisplayEndpoint(number: server.displayNumber, authorityFile: server.authorityFile)
+        stages = SandboxRunSetup.startAudited(definition: definition, display: display, endpoint: endpoint,
+                                              session: &session, audit: audit,
+                                              cleanUp: { display.close(); try? server.stop() })
         defer {
             stages.stop()
             display.close()
@@ -103,19 +114,16 @@ struct DemoCommand: AsyncParsableCommand {
                 _ = try await Settler(policy: SettlePolicy(), clock: SystemClock()).settle(screen)
             }
         } catch {
+            try? session.refuse(audit: audit, status: "setup_failed")
             stages.stop(); display.close(); try? server.stop()
             RunSetup.fail("cannot set up the stage: \(error)")
         }
 
-        let runDirectory = RunSetup.runDirectory(runDir)
         let result: SessionResult
         do {
-            var session = AgentSession(task: scenario.task, policy: try Policy.load(path: policyPath), planner: planner,
-                                       display: display, runDirectory: runDirectory, signingKey: try RunSetup.signingKey(key),
-                                       sandboxHash: sandboxHash)
             session.rehearsal = stages.rehearsal
             session.stepGuard = RollbackController(rehearsal: stages.rehearsal)
-            result = try await session.run(logger: logger)
+            result = try await session.run(audit: audit, logger: logger)
         } catch {
             stages.stop(); display.close(); try? server.stop()
             RunSetup.fail("\(error)")

@@ -20,7 +20,7 @@ struct PolicyCommand: ParsableCommand {
         @Option(help: "The action: computer_use arguments JSON, coordinates in screen pixels.")
         var action: String
 
-        @Option(help: "A context file (TOML): screen, pointer, window, focused, budget, effects.")
+        @Option(help: "A context file (TOML): screen, pointer, window, focused, budget, effects, irreversible, compensation.")
         var context: String?
 
         @Option(help: "Screen size WxH when no context file gives one.")
@@ -64,7 +64,7 @@ struct PolicyCommand: ParsableCommand {
             let (policy, request) = try options.load()
             let evaluation = policy.evaluate(request)
             print("policy \(policy.name) \(policy.hash)")
-            print("action \(request.action.arguments.serialized)")
+            print("action \(request.action.arguments.serialized)\(request.compensation ? " (a rollback's compensation)" : "")")
             for t in evaluation.trace {
                 let outcome: String
                 switch t.outcome {

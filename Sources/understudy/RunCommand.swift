@@ -5,6 +5,7 @@ import Desktop
 import Foundation
 import Logging
 import Policy
+import Sandbox
 
 /// `understudy run`: one task on an existing display, under a policy, with a model, into an audited
 /// run directory. Exit codes: Sources/Agent/README.md (0 success … 8); 2 for usage or set-up errors.
@@ -62,32 +63,40 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         CLILogging.bootstrap(verbose: verbose)
         let logger = Logger(label: "understudy.run")
-        let setup: AgentSession
-        var sandboxRun: SandboxRun?
+        var setup: AgentSession
+        let x11: X11Display
+        var definition: (SandboxDefinition, DisplayEndpoint)?
         do {
             let policy = try RunSetup.loadPolicy(self.policy)
             configureThreads()  // the native engine's BLAS threads, as the model commands set them
             let planner = try PlannerSpec.planner(for: model, pixelBudget: pixelBudget)
-            let x11 = try X11Display(name: display)
+            x11 = try X11Display(name: display)
+            if let sandbox {
+                definition = (try SandboxDefinition.load(contentsOf: sandbox), try SandboxRunSetup.liveEndpoint(x11.name))
+            }
             let runDirectory = RunSetup.runDirectory(runDir)
             let approver = try RunSetup.approver(approve, socket: approveSocket, runDirectory: runDirectory)
-            var session = AgentSession(task: task, policy: policy, planner: planner, display: x11, runDirectory: runDirectory,
-                                       signingKey: try RunSetup.signingKey(key), approver: approver, maxSteps: maxSteps,
-                                       modelPixelBudget: pixelBudget, sandboxHash: try RunSetup.sandboxHash(sandbox))
-            session.settle = SettlePolicy()
-            if let sandbox {
-                // Sandbox: live and rehearsal stages, each after its isolation check (a failure refuses the run).
-                let started = try SandboxRunSetup.start(definitionPath: sandbox, display: x11)
-                sandboxRun = started
-                session.rehearsal = started.rehearsal
-                session.stepGuard = RollbackController(rehearsal: started.rehearsal)
-            }
-            setup = session
+            setup = AgentSession(task: task, policy: policy, planner: planner, display: x11, runDirectory: runDirectory,
+                                 signingKey: try RunSetup.signingKey(key), approver: approver, maxSteps: maxSteps,
+                                 modelPixelBudget: pixelBudget, sandboxHash: try RunSetup.sandboxHash(sandbox))
+            setup.settle = SettlePolicy()
         } catch {
             RunSetup.fail("\(error)")
         }
+        // The audit log exists before the sandbox starts: the isolation checks, or the refusal, are in it.
+        let audit: AuditLogSink
+        do { audit = try setup.openAudit() } catch { RunSetup.fail("\(error)") }
+        var sandboxRun: SandboxRun?
+        if let definition {
+            // Sandbox: live and rehearsal stages, each after its isolation check (a failure refuses the run).
+            let started = SandboxRunSetup.startAudited(definition: definition.0, display: x11, endpoint: definition.1,
+                                                       session: &setup, audit: audit)
+            sandboxRun = started
+            setup.rehearsal = started.rehearsal
+            setup.stepGuard = RollbackController(rehearsal: started.rehearsal)
+        }
         let result: SessionResult
-        do { result = try await setup.run(logger: logger) } catch { sandboxRun?.stop(); RunSetup.fail("\(error)") }
+        do { result = try await setup.run(audit: audit, logger: logger) } catch { sandboxRun?.stop(); RunSetup.fail("\(error)") }
         sandboxRun?.stop()
         RunSetup.report(result, runDirectory: setup.runDirectory, extra: [:])
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }

@@ -1,7 +1,9 @@
 // `understudy run --sandbox D.toml`: the application of the definition runs in its sandbox on the
 // agent's display (the live stage), and the same definition runs on a second, private Xvfb (the
 // rehearsal stage). Each stage starts only after its isolation check against the other display
-// passed; a failed check refuses the run (exit 2) with the failed probes named.
+// passed; a failed check refuses the run (exit 2) with the failed probes named. Every check that ran
+// is returned as an `isolation` audit event (with the run, or with the failure), so the session's
+// trail holds it before any action — or holds the refusal.
 
 import Agent
 import Desktop
@@ -11,6 +13,8 @@ import Sandbox
 struct SandboxRun {
     let live: SandboxStage
     let rehearsal: SandboxRehearsal
+    /// The stages' isolation checks as audit events, rehearsal first (it starts first).
+    let isolation: [AuditEvent]
 
     func stop() {
         rehearsal.stop()
@@ -19,33 +23,84 @@ struct SandboxRun {
     }
 }
 
-enum SandboxRunSetup {
-    /// Starts both stages for `definitionPath` with the live one on `display` (named `:N`, with its
-    /// cookie in `$XAUTHORITY`). Nothing is left running when this throws.
-    static func start(definitionPath: String, display: X11Display) throws -> SandboxRun {
-        try start(definition: try SandboxDefinition.load(contentsOf: definitionPath), display: display,
-                  endpoint: try liveEndpoint(display.name))
+/// The sandbox did not start; `isolation` holds the checks that ran (the last one refused, or the
+/// set-up failed after they passed), each with `started: false` and the reason.
+struct SandboxSetupFailure: Error, CustomStringConvertible {
+    var isolation: [AuditEvent]
+    var underlying: Error
+    var description: String { "\(underlying)" }
+    /// The session_end status of the refused session: `isolation_failed` when a stage has no passed
+    /// check (a probe failed, or the check could not finish), `setup_failed` when every check passed.
+    var status: String {
+        let failedCheck = isolation.contains {
+            if case .isolation(_, _, let probes, _, _) = $0 { return probes.isEmpty || !probes.allSatisfy(\.passed) }
+            return false
+        }
+        return failedCheck ? "isolation_failed" : "setup_failed"
     }
+}
 
+enum SandboxRunSetup {
     /// Starts both stages for `definition` with the live one on `display`, which the sandbox reaches
-    /// as `endpoint` (its number and cookie file). `understudy demo` passes the Xvfb it started.
+    /// as `endpoint` (its number and cookie file; `liveEndpoint` for `run`, the Xvfb it started for
+    /// `demo`). Nothing is left running when this throws `SandboxSetupFailure`.
     static func start(definition: SandboxDefinition, display: X11Display, endpoint: DisplayEndpoint) throws -> SandboxRun {
-        let live = try SandboxStage(definition: definition, display: endpoint, role: .live)
+        var checks: [(stage: String, display: String, probes: [IsolationProbe])] = []
+        func events(started: Bool, detail: String) -> [AuditEvent] {
+            checks.map { .isolation(stage: $0.stage, display: $0.display, probes: $0.probes, started: started, detail: detail) }
+        }
+        let live: SandboxStage
+        do { live = try SandboxStage(definition: definition, display: endpoint, role: .live) } catch {
+            throw SandboxSetupFailure(isolation: [], underlying: error)
+        }
         var rehearsal: SandboxRehearsal?
         do {
             let started = try SandboxRehearsal.launch(definition: definition, live: live,
-                                                      liveScreen: DisplayScreen(display: display), otherDisplays: [endpoint])
+                                                      liveScreen: DisplayScreen(display: display), otherDisplays: [endpoint],
+                                                      onIsolation: { checks.append(("rehearsal", $0.name, $1.probes)) })
             rehearsal = started
-            try live.start(otherDisplays: [started.endpoint])
+            do { try live.start(otherDisplays: [started.endpoint]) } catch {
+                // The check's report; none when the check could not finish, which refuses the run as a
+                // failed probe does. With a passed report the application itself failed to start.
+                checks.append(("live", endpoint.name, live.isolation?.probes ?? []))
+                throw error
+            }
+            if let report = live.isolation { checks.append(("live", endpoint.name, report.probes)) }
             let executable = definition.app.command[0]
             try StageWindow.waitAndPark(on: display, executable: executable)
             try StageWindow.waitAndPark(on: started.screen.display, executable: executable)
-            return SandboxRun(live: live, rehearsal: started)
+            return SandboxRun(live: live, rehearsal: started,
+                              isolation: events(started: true, detail: "every probe passed; the application started"))
         } catch {
+            if !checks.contains(where: { $0.stage == "rehearsal" }) {
+                // The rehearsal stage did not get as far as a finished check (its Xvfb, home or probes failed).
+                checks.append(("rehearsal", "(not started)", []))
+            }
             rehearsal?.stop()
             live.stop()
             try? live.home.discard()
-            throw error
+            throw SandboxSetupFailure(isolation: events(started: false, detail: "the run was refused: \(error)"), underlying: error)
+        }
+    }
+
+    /// `start`, with the outcome in the session's audit trail: the isolation checks become the
+    /// session's preamble (written after session_start, before any step); a refusal ends the session
+    /// in the trail (status `isolation_failed` or `setup_failed`) and the command (exit 2).
+    static func startAudited(definition: SandboxDefinition, display: X11Display, endpoint: DisplayEndpoint,
+                             session: inout AgentSession, audit: AuditLogSink, cleanUp: () -> Void = {}) -> SandboxRun {
+        do {
+            let started = try start(definition: definition, display: display, endpoint: endpoint)
+            session.preamble = started.isolation
+            return started
+        } catch {
+            let failure = error as? SandboxSetupFailure
+            session.preamble = failure?.isolation ?? []
+            var message = "\(error)"
+            do { try session.refuse(audit: audit, status: failure?.status ?? "setup_failed") } catch {
+                message += " (and the refusal could not be audited: \(error))"
+            }
+            cleanUp()
+            RunSetup.fail(message + "; the refusal is in \(session.runDirectory.path)")
         }
     }
 

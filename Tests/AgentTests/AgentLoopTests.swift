@@ -4,6 +4,7 @@ import XCTest
 @testable import Agent
 import Desktop
 import Imaging
+import Sandbox
 import StrictJSON
 
 final class AgentLoopTests: XCTestCase {
@@ -383,5 +384,19 @@ final class AgentLoopTests: XCTestCase {
         else { return XCTFail("no approval record") }
         XCTAssertTrue(who.hasPrefix("socket uid=\(getuid())"), who)
         XCTAssertTrue(who.contains("pid=\(getpid())"), who)
+    }
+}
+
+extension AgentLoopTests {
+    /// The sandbox stages' isolation checks are the session's first records after session_start,
+    /// before the first observation (so before any action).
+    func testThePreambleIsWrittenRightAfterTheSessionStart() async throws {
+        let loop = loop(ScriptedPlanner([call(#"{"action": "terminate", "status": "success"}"#)]))
+        let probe = IsolationProbe(name: "network.loopback", passed: true, detail: "refused")
+        loop.preamble = [.isolation(stage: "rehearsal", display: ":7", probes: [probe], started: true, detail: "ok"),
+                         .isolation(stage: "live", display: ":6", probes: [probe], started: true, detail: "ok")]
+        let result = await loop.run()
+        XCTAssertEqual(result.outcome, .succeeded)
+        XCTAssertEqual(Array(audit.kinds.prefix(4)), ["session_start", "isolation:rehearsal:true", "isolation:live:true", "observation"])
     }
 }

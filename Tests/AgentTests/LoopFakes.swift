@@ -99,7 +99,9 @@ final class FakeAudit: AuditSink {
             case .execution: return "execution"
             case .settle: return "settle"
             case .verification(_, _, let outcome, _): return "verification:\(outcome)"
-            case .rollback(_, _, let kind, _, _, _): return "rollback:\(kind)"
+            case .compensationDecision(_, _, _, _, let v, _, _, _, _): return "compensation-decision:\(v.rawValue)"
+            case .rollback(_, _, let kind, _, _, _, _): return "rollback:\(kind)"
+            case .isolation(let stage, _, _, let started, _): return "isolation:\(stage):\(started)"
             case .sessionEnd(let s, _): return "end:\(s)"
             }
         }

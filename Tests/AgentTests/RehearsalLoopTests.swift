@@ -17,53 +17,10 @@ import StrictJSON
 final class RehearsalLoopTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The live side and the rehearsal of one definition.
-    struct Rig {
-        let server: XvfbServer
-        let display: X11Display
-        let live: SandboxStage
-        let rehearsal: SandboxRehearsal
-    }
+    typealias Rig = SandboxRig
 
-    func requireTools(_ paths: [String]) throws {
-        for path in paths where !FileManager.default.isExecutableFile(atPath: path) {
-            throw XCTSkip("\(path) is not installed")
-        }
-    }
-
-    /// Starts the live stage on its Xvfb and the rehearsal on another; both applications are waited
-    /// for and the pointer parked over their window (no window manager: keys go under the pointer).
     func rig(_ definition: SandboxDefinition, window title: String) async throws -> Rig {
-        try requireTools(["/usr/bin/Xvfb", "/usr/bin/bwrap", definition.app.command[0]])
-        let server = try XvfbServer(width: definition.screen.width, height: definition.screen.height)
-        addTeardownBlock { try? server.stop() }
-        let display = try X11Display(server: server)
-        let endpoint = DisplayEndpoint(number: server.displayNumber, authorityFile: server.authorityFile)
-        let live = try SandboxStage(definition: definition, display: endpoint, role: .live)
-        addTeardownBlock { live.stop(); try? live.home.discard() }
-        let rehearsal = try SandboxRehearsal.launch(definition: definition, live: live, liveScreen: DisplayScreen(display: display),
-                                                    otherDisplays: [endpoint])
-        addTeardownBlock { rehearsal.stop() }
-        XCTAssertTrue(try live.start(otherDisplays: [rehearsal.endpoint]).passed)
-        XCTAssertTrue(rehearsal.stage.isolation?.passed ?? false)
-        for d in [display, rehearsal.screen.display] {
-            try park(d, title)
-            _ = try await Settler(policy: SettlePolicy(), clock: SystemClock()).settle(DisplayScreen(display: d))
-        }
-        return Rig(server: server, display: display, live: live, rehearsal: rehearsal)
-    }
-
-    func park(_ display: Display, _ title: String) throws {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if let w = try display.windows().first(where: { ($0.title ?? "").contains(title) }) {
-                try display.movePointer(to: ScreenPoint(x: w.frame.x + w.frame.width / 2, y: w.frame.y + w.frame.height / 2))
-                return
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        XCTFail("no window titled \(title)")
-        throw XCTSkip("no window titled \(title)")
+        try await sandboxRig(definition, window: title)
     }
 
     /// One model turn exactly as Qwen3-VL writes it, as a transcript line.
@@ -94,19 +51,25 @@ final class RehearsalLoopTests: XCTestCase {
         effect = "forbid"
         actions = ["key", "type"]
         effects.files_outside = ["/home/user/Documents"]
+        compensation = false
         reason = "the rehearsal wrote outside ~/Documents"
         """
 
     /// Runs a session on the rig's live display with `turns` replayed.
-    func session(_ rig: Rig, turns: [String], rollback: Bool = false, inputSpy: ((Action) -> Void)? = nil) async throws
+    func session(_ rig: Rig, turns: [String], rollback: Bool = false, policy: String = RehearsalLoopTests.policy,
+                 configure: ((RollbackController) -> Void)? = nil, inputSpy: ((Action) -> Void)? = nil) async throws
         -> (result: SessionResult, input: SpyInput?, records: [JSONValue], runDir: URL) {
         let runDir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("understudy-rehearsal-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: runDir) }
-        var agent = AgentSession(task: "test", policy: try Policy(toml: RehearsalLoopTests.policy),
+        var agent = AgentSession(task: "test", policy: try Policy(toml: policy),
                                  planner: try ReplayPlanner(path: "test.jsonl", contents: turns.joined(separator: "\n")),
                                  display: rig.display, runDirectory: runDir, signingKey: AuditSigningKey())
         agent.rehearsal = rig.rehearsal
-        if rollback { agent.stepGuard = RollbackController(rehearsal: rig.rehearsal) }
+        if rollback {
+            let controller = RollbackController(rehearsal: rig.rehearsal)
+            configure?(controller)
+            agent.stepGuard = controller
+        }
         var spy: SpyInput?
         agent.inputWrapper = { inner in let s = SpyInput(inner, before: inputSpy); spy = s; return s }
         let result = try await agent.run()
@@ -297,9 +260,9 @@ extension RehearsalLoopTests {
 }
 
 extension RehearsalLoopTests {
-    func testAFailedRollbackStopsTheSessionWithItsOwnExitCode() async throws {
-        // Mousepad without an undo chord and without checkpoints: a save cannot be undone.
-        let definition = try SandboxDefinition(toml: """
+    /// Mousepad on the notes without an undo chord and without checkpoints.
+    static func bareMousepad() throws -> SandboxDefinition {
+        try SandboxDefinition(toml: """
             name = "mousepad-bare"
             [app]
             command = ["/usr/bin/mousepad", "--disable-server", "Documents/notes.txt"]
@@ -312,7 +275,11 @@ extension RehearsalLoopTests {
             [checkpoint]
             strategy = "none"
             """, baseDirectory: "/")
-        let rig = try await rig(definition, window: "notes.txt")
+    }
+
+    func testAFailedRollbackStopsTheSessionWithItsOwnExitCode() async throws {
+        // Mousepad without an undo chord and without checkpoints: a save cannot be undone.
+        let rig = try await rig(try RehearsalLoopTests.bareMousepad(), window: "notes.txt")
         let display = rig.display
         var injected = false
         let run = try await session(rig, turns: [
@@ -345,33 +312,124 @@ extension RehearsalLoopTests {
         let rig = try await rig(definition, window: "notes.txt")
         let liveNotes = rig.live.home.path + "/Documents/notes.txt"
         let original = try XCTUnwrap(text(liveNotes))
-        let display = rig.display
-        var injected = false
-        let run = try await session(rig, turns: [
-            try turn(#"{"action": "key", "keys": ["ctrl", "End"]}"#),
-            try turn(#"{"action": "type", "text": "eggs"}"#),
-            try turn(#"{"action": "terminate", "status": "success"}"#),
-        ], rollback: true, inputSpy: { action in
-            // The live editor receives extra text the rehearsal never saw just before the typing.
-            if case .type = action, !injected {
-                injected = true
-                try? display.type("XXXXXXXXXXXXXXXXXXXXXXXX")
-            }
-        })
-        XCTAssertTrue(injected)
+        // The live editor receives extra text the rehearsal never saw just before the typing.
+        let run = try await divergingTyping(rig, policy: RehearsalLoopTests.policy)
         XCTAssertEqual(run.result.outcome, .succeeded, run.result.summary())
         XCTAssertEqual(text(liveNotes), original)
         let rollback = run.records.filter { $0["type"] == .string("rollback") && $0["data"]?["kind"] != .string("plan") }
-        let steps = rollback.compactMap { r -> String? in
-            guard case .string(let kind)? = r["data"]?["kind"], case .bool(let ok)? = r["data"]?["ok"] else { return nil }
-            return "\(kind):\(ok)"
-        }
+        let steps = rollbackSteps(run.records)
         XCTAssertEqual(steps, ["divergence:true", "compensation:true", "check:false", "stop-application:true", "restore-home:true",
                                "verify-home:true", "start-application:true", "check:true"])
         if case .string(let detail)? = rollback.dropFirst().first?["data"]?["detail"] {
             XCTAssertTrue(detail.contains("4 × BackSpace"), detail)
         } else { XCTFail("no compensation record") }
         XCTAssertEqual(strings(run.records, type: "verification", field: "outcome"), ["matched", "rolled-back"])
+        // The BackSpaces were put to the policy (once: the same input four times) before they were sent.
+        let decisions = compensationDecisions(run.records)
+        XCTAssertEqual(decisions.map { $0["data"]?["effect"] }, [.string("allow")])
+        XCTAssertEqual(decisions.first?["data"]?["rule_ids"], .array([.string("permit-app-input")]))
+        XCTAssertEqual(rollback.dropFirst().first?["data"]?["rule_ids"], .array([.string("permit-app-input")]))
+        let backSpace = Action.key(try KeyChord(parsing: "BackSpace"))
+        XCTAssertEqual(run.input?.performed.filter { $0 == backSpace }.count, 4)
+        let kinds = types(run.records)
+        let compensationDecision = try XCTUnwrap(run.records.firstIndex { $0["data"]?["compensation"] == .bool(true) })
+        XCTAssertLessThan(compensationDecision, try XCTUnwrap(run.records.firstIndex { $0["data"]?["kind"] == .string("compensation") }))
+        XCTAssertEqual(kinds[compensationDecision], "decision")
+    }
+}
+
+extension RehearsalLoopTests {
+    /// The rehearsal-tests policy with the BackSpace compensation forbidden.
+    static let forbiddingCompensation = policy + """
+
+        [[rule]]
+        id = "forbid-backspace-compensation"
+        effect = "forbid"
+        actions = ["key"]
+        keys.any = ["BackSpace"]
+        compensation = true
+        reason = "test: compensations by BackSpace are not allowed"
+        """
+
+    func compensationDecisions(_ records: [JSONValue]) -> [JSONValue] {
+        records.filter { $0["type"] == .string("decision") && $0["data"]?["compensation"] == .bool(true) }
+    }
+
+    func rollbackSteps(_ records: [JSONValue]) -> [String] {
+        records.filter { $0["type"] == .string("rollback") && $0["data"]?["kind"] != .string("plan") }.compactMap { r in
+            guard case .string(let kind)? = r["data"]?["kind"], case .bool(let ok)? = r["data"]?["ok"] else { return nil }
+            return "\(kind):\(ok)"
+        }
+    }
+
+    /// Types "eggs" after extra text the rehearsal never saw reached the live editor, so the step diverges.
+    func divergingTyping(_ rig: Rig, policy: String) async throws
+        -> (result: SessionResult, input: SpyInput?, records: [JSONValue], runDir: URL) {
+        let display = rig.display
+        var injected = false
+        let run = try await session(rig, turns: [
+            try turn(#"{"action": "key", "keys": ["ctrl", "End"]}"#),
+            try turn(#"{"action": "type", "text": "eggs"}"#),
+            try turn(#"{"action": "terminate", "status": "success"}"#),
+        ], rollback: true, policy: policy, inputSpy: { action in
+            if case .type = action, !injected {
+                injected = true
+                try? display.type("XXXXXXXXXXXXXXXXXXXXXXXX")
+            }
+        })
+        XCTAssertTrue(injected)
+        return run
+    }
+
+    func testACompensationThePolicyForbidsSendsNothingAndTheCheckpointIsRestored() async throws {
+        let definition = try SandboxDefinition.load(contentsOf: RehearsalLoopTests.repository.path + "/Sandboxes/mousepad.toml")
+        let rig = try await rig(definition, window: "notes.txt")
+        let liveNotes = rig.live.home.path + "/Documents/notes.txt"
+        let original = try XCTUnwrap(text(liveNotes))
+        let run = try await divergingTyping(rig, policy: RehearsalLoopTests.forbiddingCompensation)
+        XCTAssertEqual(run.result.outcome, .succeeded, run.result.summary())
+        XCTAssertEqual(text(liveNotes), original)
+        // No BackSpace reached the live display: only the model's two actions did.
+        XCTAssertEqual(run.input?.performed, [.key(try KeyChord(parsing: "ctrl+End")), .type("eggs")])
+        XCTAssertEqual(rollbackSteps(run.records), ["divergence:true", "compensation:false", "stop-application:true",
+                                                    "restore-home:true", "verify-home:true", "start-application:true", "check:true"])
+        let refused = try XCTUnwrap(run.records.first { $0["data"]?["kind"] == .string("compensation") })
+        XCTAssertEqual(refused["data"]?["rule_ids"], .array([.string("forbid-backspace-compensation")]))
+        let decisions = compensationDecisions(run.records)
+        XCTAssertEqual(decisions.map { $0["data"]?["effect"] }, [.string("deny")])
+        XCTAssertEqual(decisions.first?["data"]?["rule_ids"], .array([.string("forbid-backspace-compensation")]))
+        XCTAssertEqual(decisions.first?["data"]?["action"], .string(ActionDigest.canonicalJSON(.key(try KeyChord(parsing: "BackSpace")))))
+        XCTAssertEqual(strings(run.records, type: "verification", field: "outcome"), ["matched", "rolled-back"])
+    }
+
+    func testACompensationThePolicyAsksAboutIsNotSentAndTheCheckpointIsRestored() async throws {
+        let definition = try SandboxDefinition.load(contentsOf: RehearsalLoopTests.repository.path + "/Sandboxes/mousepad.toml")
+        let rig = try await rig(definition, window: "notes.txt")
+        let asking = RehearsalLoopTests.forbiddingCompensation
+            .replacingOccurrences(of: "id = \"forbid-backspace-compensation\"\neffect = \"forbid\"",
+                                  with: "id = \"ask-backspace-compensation\"\neffect = \"ask\"")
+        XCTAssertNotEqual(asking, RehearsalLoopTests.forbiddingCompensation)
+        let run = try await divergingTyping(rig, policy: asking)
+        XCTAssertEqual(run.result.outcome, .succeeded, run.result.summary())
+        XCTAssertEqual(run.input?.performed, [.key(try KeyChord(parsing: "ctrl+End")), .type("eggs")])
+        XCTAssertEqual(rollbackSteps(run.records), ["divergence:true", "compensation:false", "stop-application:true",
+                                                    "restore-home:true", "verify-home:true", "start-application:true", "check:true"])
+        let refused = try XCTUnwrap(run.records.first { $0["data"]?["kind"] == .string("compensation") })
+        XCTAssertEqual(refused["data"]?["rule_ids"], .array([.string("ask-backspace-compensation")]))
+        XCTAssertTrue(refused["data"]?["detail"]?.stringValue?.contains("asks for approval") ?? false, "\(refused)")
+        XCTAssertEqual(compensationDecisions(run.records).map { $0["data"]?["effect"] }, [.string("ask")])
+        XCTAssertFalse(types(run.records).contains("approval"), "a compensation is not put to the approver")
+    }
+
+    func testACompensationThePolicyForbidsWithoutACheckpointFailsTheRollback() async throws {
+        let rig = try await rig(try RehearsalLoopTests.bareMousepad(), window: "notes.txt")
+        let run = try await divergingTyping(rig, policy: RehearsalLoopTests.forbiddingCompensation)
+        XCTAssertEqual(run.result.outcome.status, "rollback_failed", run.result.summary())
+        XCTAssertEqual(run.result.exitCode, 9)
+        XCTAssertEqual(run.input?.performed, [.key(try KeyChord(parsing: "ctrl+End")), .type("eggs")])
+        XCTAssertEqual(rollbackSteps(run.records), ["divergence:true", "compensation:false"])
+        XCTAssertEqual(compensationDecisions(run.records).map { $0["data"]?["effect"] }, [.string("deny")])
+        XCTAssertEqual(strings(run.records, type: "session_end", field: "status"), ["rollback_failed"])
     }
 }
 
@@ -385,5 +443,35 @@ final class SpyInput: InputDriver {
         before?(action)
         performed.append(action)
         return try inner.perform(action)
+    }
+}
+
+extension RehearsalLoopTests {
+    // Regression: the previous step's checkpoint was removed with `try?`, so a failed removal (a
+    // checkpoint left behind, disk filling up) was invisible.
+    func testACheckpointThatCannotBeRemovedIsAuditedAndTriedAgain() async throws {
+        let definition = try SandboxDefinition.load(contentsOf: RehearsalLoopTests.repository.path + "/Sandboxes/mousepad.toml")
+        let rig = try await rig(definition, window: "notes.txt")
+        var refused: [String] = []
+        let run = try await session(rig, turns: [
+            try turn(#"{"action": "key", "keys": ["ctrl", "End"]}"#),
+            try turn(#"{"action": "key", "keys": ["Home"]}"#),
+            try turn(#"{"action": "key", "keys": ["End"]}"#),
+            try turn(#"{"action": "terminate", "status": "success"}"#),
+        ], rollback: true, configure: { controller in
+            controller.removeDirectory = { directory in
+                refused.append(directory)
+                throw CocoaError(.fileWriteNoPermission)
+            }
+        })
+        XCTAssertEqual(run.result.outcome, .succeeded, "a checkpoint left behind does not stop the session: \(run.result.summary())")
+        let warnings = run.records.filter { $0["type"] == .string("rollback") && $0["data"]?["kind"] == .string("remove-checkpoint") }
+        // Step 2 could not remove step 1's checkpoint; step 3 tried it again, and step 2's as well.
+        XCTAssertEqual(warnings.map { $0["data"]?["step"] }, [.int(2), .int(3), .int(3)])
+        XCTAssertTrue(warnings.allSatisfy { $0["data"]?["ok"] == .bool(false) })
+        XCTAssertEqual(refused.count, 3)
+        XCTAssertEqual(Set(refused).count, 2)
+        XCTAssertTrue(refused.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        for directory in Set(refused) { try? FileManager.default.removeItem(atPath: directory) }
     }
 }

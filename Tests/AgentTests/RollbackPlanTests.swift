@@ -48,4 +48,16 @@ final class RollbackPlanTests: XCTestCase {
         context.irreversible = false
         XCTAssertEqual(try PolicyAuthorizer(policy: policy).authorize(save, context: context).verdict, .allow)
     }
+
+    // Regression: an undo chord that did not parse was skipped with `try?`, so the plan still pressed
+    // it at rollback time, where it failed; now it is an error before the action runs.
+    func testAnUndoChordThatDoesNotParseIsAnErrorNotAChordThatNeverMatches() throws {
+        let broken = try definition("[undo]\nchord = \"ctrl+$$\"\n[checkpoint]\nstrategy = \"none\"\n")
+        let save = Action.key(try KeyChord(parsing: "ctrl+s"))
+        XCTAssertThrowsError(try RollbackController.stepAction(save, undoChord: broken.undoChord)) {
+            XCTAssertTrue("\($0)".contains("ctrl+$$"), "\($0)")
+        }
+        XCTAssertFalse(RollbackController.reversible(save, definition: broken), "fail safe: the policy sees it as irreversible")
+        XCTAssertTrue(RollbackController.reversible(save, definition: try definition("[undo]\nchord = \"ctrl+z\"\n[checkpoint]\nstrategy = \"none\"\n")))
+    }
 }

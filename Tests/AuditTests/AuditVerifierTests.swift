@@ -259,3 +259,53 @@ final class AuditVerifierTests: XCTestCase {
         XCTAssertGreaterThan(report.records, 200)
     }
 }
+
+extension AuditVerifierTests {
+    /// A decision on a rollback's compensation input authorizes no execution of the same digest.
+    func testACompensationDecisionAuthorizesNoExecution() throws {
+        let f = try AuditFixture()
+        let log = try AuditLog.create(runDir: f.runDir, signingKey: f.key)
+        let p = AuditFixture.policyHash
+        try log.append(.sessionStart(policyHash: p, modelID: "m", weightHash: "w", sandboxHash: "s", versions: [:]))
+        var compensation = AuditRecord.decision(actionDigest: "bb", effect: .allow, ruleIDs: ["permit-keys"], reason: "compensation: r",
+                                                policyHash: p, screenshotBlob: nil)
+        compensation.data["compensation"] = .bool(true)
+        compensation.data["compensates"] = .string("aa")
+        try log.append(compensation)
+        try log.append(.execution(actionDigest: "bb", policyHash: p, events: [], durationMilliseconds: 0))
+        try log.close()
+        let problem = try XCTUnwrap(f.verify().problem)
+        XCTAssertEqual(problem.line, 3)
+        XCTAssertTrue(problem.message.contains("without a preceding allow"), problem.message)
+    }
+
+    /// The start-up isolation check is a record kind of its own; after a failed one nothing executes.
+    func testIsolationRecordsVerifyAndAFailedOneForbidsExecutions() throws {
+        func isolation(passed: Bool) -> AuditRecord {
+            AuditRecord(type: .isolation, data: [
+                "stage": .string("live"), "display": .string(":5"), "passed": .bool(passed), "outcome": .string(passed ? "started" : "refused"),
+                "probes": .array([.object(["name": .string("network.loopback"), "passed": .bool(passed), "detail": .string("d")])]),
+            ])
+        }
+        let p = AuditFixture.policyHash
+        for (passed, execute, expected) in [(true, true, nil), (false, false, nil), (false, true, 4), (true, false, nil)] as [(Bool, Bool, Int?)] {
+            let f = try AuditFixture()
+            let log = try AuditLog.create(runDir: f.runDir, signingKey: f.key)
+            try log.append(.sessionStart(policyHash: p, modelID: "m", weightHash: "w", sandboxHash: "s", versions: [:]))
+            try log.append(isolation(passed: passed))
+            try log.append(.decision(actionDigest: "aa", effect: .allow, ruleIDs: ["ok"], reason: "r", policyHash: p, screenshotBlob: nil))
+            if execute { try log.append(.execution(actionDigest: "aa", policyHash: p, events: [], durationMilliseconds: 0)) }
+            try log.close()
+            XCTAssertEqual(f.verify().problem?.line, expected, "passed \(passed), executed \(execute): \(String(describing: f.verify().problem))")
+        }
+        // A record whose passed flag contradicts its probes is named.
+        let f = try AuditFixture()
+        let log = try AuditLog.create(runDir: f.runDir, signingKey: f.key)
+        try log.append(.sessionStart(policyHash: p, modelID: "m", weightHash: "w", sandboxHash: "s", versions: [:]))
+        var lying = isolation(passed: false)
+        lying.data["passed"] = .bool(true)
+        try log.append(lying)
+        try log.close()
+        XCTAssertEqual(f.verify().problem?.message, "isolation record's passed disagrees with its probes")
+    }
+}

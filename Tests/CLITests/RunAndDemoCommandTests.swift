@@ -55,6 +55,10 @@ final class RunAndDemoCommandTests: XCTestCase {
         let definition = RunAndDemoCommandTests.repository.appendingPathComponent("Sandboxes/demo-zenity-entry.toml").path
         let digest = try CLI.runProcess(try CLI.which("sha256sum"), [definition]).stdoutText.split(separator: " ").first.map(String.init)
         XCTAssertEqual(data("session_start").first?["sandbox_hash"] as? String, digest)
+        // Both isolation checks are in the trail, passed, right after session_start.
+        XCTAssertEqual(Array(records.compactMap { $0["type"] as? String }.prefix(3)), ["session_start", "isolation", "isolation"])
+        XCTAssertEqual(data("isolation").compactMap { $0["stage"] as? String }, ["rehearsal", "live"])
+        XCTAssertEqual(data("isolation").compactMap { $0["passed"] as? Bool }, [true, true])
         let executed = data("execution").compactMap { $0["step"] as? Int }
         XCTAssertEqual(executed, [1, 2, 3])
         for step in executed {
