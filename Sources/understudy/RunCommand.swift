@@ -5,6 +5,7 @@ import Desktop
 import Foundation
 import Logging
 import Policy
+import StrictJSON
 import Sandbox
 
 /// `understudy run`: one task on an existing display, under a policy, with a model, into an audited
@@ -25,7 +26,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The policy file (TOML). Default: Policies/default.toml (observation only).")
     var policy: String?
 
-    @Option(help: "A sandbox definition: its application runs sandboxed on the display (live) and on a private rehearsal display; each action is rehearsed first, and a live step that diverges is rolled back.")
+    @Option(help: "A sandbox definition: its application runs sandboxed on the display (live) and on a private rehearsal display; each action is rehearsed first, and a live step that diverges is rolled back. The live home and the application's stdout/stderr are kept in RUN_DIR/sandbox/.")
     var sandbox: String?
 
     @Option(help: "replay:F.jsonl, openai:URL[#model], or a Hugging Face Qwen3-VL directory (the native engine; .gguf is refused).")
@@ -96,9 +97,12 @@ struct RunCommand: AsyncParsableCommand {
             setup.stepGuard = RollbackController(rehearsal: started.rehearsal)
         }
         let result: SessionResult
-        do { result = try await setup.run(audit: audit, logger: logger) } catch { sandboxRun?.stop(); RunSetup.fail("\(error)") }
-        sandboxRun?.stop()
-        RunSetup.report(result, runDirectory: setup.runDirectory, extra: [:])
+        do { result = try await setup.run(audit: audit, logger: logger) } catch {
+            _ = sandboxRun?.stop(keepingIn: setup.runDirectory)
+            RunSetup.fail("\(error)")
+        }
+        let kept = sandboxRun?.stop(keepingIn: setup.runDirectory) ?? [:]
+        RunSetup.report(result, runDirectory: setup.runDirectory, extra: kept)
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }
 }
@@ -161,25 +165,12 @@ enum RunSetup {
         print(json(fields))
     }
 
+    /// The run's JSON line: members in the given order; the counts as integers.
     static func json(_ fields: [(String, String)]) -> String {
-        "{" + fields.map { key, value in
+        JSONValue.object(fields.map { key, value in
             let isNumber = Int(value) != nil && (key == "exit_code" || key == "steps" || key == "executed")
-            return quote(key) + ":" + (isNumber ? value : quote(value))
-        }.joined(separator: ",") + "}"
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
+            return (key: key, value: isNumber ? .number(value) : .string(value))
+        }).serialized
     }
 
     static func fail(_ message: String) -> Never {

@@ -21,6 +21,33 @@ struct SandboxRun {
         live.stop()
         try? live.home.discard()
     }
+
+    /// Stops both stages and keeps what the live application left — its home (the task's files) and its
+    /// stdout/stderr — under `RUN_DIR/sandbox/` (`home`, `<name>.stdout`, `<name>.stderr`), then discards
+    /// the stage's own copy. Returns the kept paths for the run's report; when copying fails, the stage's
+    /// folder is left in place and its path reported instead.
+    func stop(keepingIn runDirectory: URL) -> [String: String] {
+        rehearsal.stop()
+        live.stop()
+        let kept = runDirectory.appendingPathComponent("sandbox")
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(at: kept, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let home = kept.appendingPathComponent("home").path
+            try fm.copyItem(atPath: live.home.path, toPath: home)
+            var paths = ["sandbox_home": home]
+            for (key, file) in [("app_stdout", live.app.stdoutFile), ("app_stderr", live.app.stderrFile)] where fm.fileExists(atPath: file) {
+                let copy = kept.appendingPathComponent((file as NSString).lastPathComponent).path
+                try fm.copyItem(atPath: file, toPath: copy)
+                paths[key] = copy
+            }
+            try? live.home.discard()
+            return paths
+        } catch {
+            StandardError.print("understudy: could not copy the sandbox's home into \(kept.path) (\(error)); it is left at \(live.home.root)")
+            return ["sandbox_home": live.home.path, "app_stdout": live.app.stdoutFile, "app_stderr": live.app.stderrFile]
+        }
+    }
 }
 
 /// The sandbox did not start; `isolation` holds the checks that ran (the last one refused, or the

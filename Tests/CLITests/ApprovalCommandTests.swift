@@ -3,7 +3,8 @@ import XCTest
 
 /// `understudy run --approve socket` as a reviewer uses it: a policy that asks before typing, the shipped
 /// zenity sandbox, and a reviewer process on the unix socket. An approval lets exactly the reviewed
-/// action through (the app prints what was typed); a refusal sends nothing (the app prints nothing);
+/// action through (the app prints what was typed); a refusal sends nothing (the app prints nothing; its
+/// output is kept in RUN_DIR/sandbox/);
 /// both answers are in the audit with the reviewer's kernel credentials, and the log verifies. With a
 /// rehearsal ahead the reviewer is asked once, after it, and shown its effects.
 final class ApprovalCommandTests: XCTestCase {
@@ -121,6 +122,10 @@ final class ApprovalCommandTests: XCTestCase {
         XCTAssertTrue((approvals.first?["approver"] as? String)?.contains("uid=\(getuid())") ?? false, "\(approvals)")
         XCTAssertEqual(approvals.first?["action_digest"] as? String, request["action_digest"] as? String)
         XCTAssertEqual(try records(runDir, "execution").compactMap { $0["step"] as? Int }, [1, 2, 3])
+        // What the dialog printed when OK was pressed, kept from the live sandbox in the run directory.
+        let json = try result.json()
+        XCTAssertEqual(json["app_stdout"] as? String, runDir + "/sandbox/demo-zenity-entry.stdout")
+        XCTAssertEqual(try String(contentsOfFile: runDir + "/sandbox/demo-zenity-entry.stdout", encoding: .utf8), "Ada Lovelace\n")
         let verify = try CLI.run(["audit", "verify", runDir])
         XCTAssertEqual(verify.status, 0, verify.stderr)
         XCTAssertEqual(try verify.json()["executions"] as? Int, 3)
@@ -134,6 +139,8 @@ final class ApprovalCommandTests: XCTestCase {
         // The two clicks ran; the refused typing did not: no execution record for step 2.
         let executed = try records(runDir, "execution").compactMap { $0["step"] as? Int }
         XCTAssertEqual(executed, [1, 3], result.stderr)
+        // The dialog was confirmed empty.
+        XCTAssertEqual(try String(contentsOfFile: runDir + "/sandbox/demo-zenity-entry.stdout", encoding: .utf8), "\n")
         let verify = try CLI.run(["audit", "verify", runDir])
         XCTAssertEqual(verify.status, 0, verify.stderr)
     }

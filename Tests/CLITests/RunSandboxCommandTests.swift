@@ -43,6 +43,10 @@ final class RunSandboxCommandTests: XCTestCase {
                                  environment: x.environment, timeout: 120)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(try result.json()["executed"] as? Int, 3)
+        // The saved file is kept with the run (the sandbox's own copy is discarded).
+        XCTAssertEqual(try result.json()["sandbox_home"] as? String, runDir + "/sandbox/home")
+        let saved = try String(contentsOfFile: runDir + "/sandbox/home/Documents/notes.txt", encoding: .utf8)
+        XCTAssertTrue(saved.hasPrefix("Shopping list\n") && saved.contains("eggs"), saved)
         let verify = try CLI.run(["audit", "verify", runDir])
         XCTAssertEqual(verify.status, 0, verify.stderr)
         let records = try String(contentsOfFile: runDir + "/audit.jsonl", encoding: .utf8).split(separator: "\n").compactMap {
