@@ -15,7 +15,11 @@ public final class AuditLog {
 
     public let runDirectory: URL
     public var logPath: String { runDirectory.appendingPathComponent(AuditLog.fileName).path }
-    public var blobDirectory: URL { runDirectory.appendingPathComponent("blobs").appendingPathComponent("sha256") }
+    public var blobDirectory: URL { Self.blobDirectory(of: runDirectory) }
+    /// Where a run directory keeps its blobs, each named by the hex SHA-256 of its bytes.
+    public static func blobDirectory(of runDirectory: URL) -> URL {
+        runDirectory.appendingPathComponent("blobs").appendingPathComponent("sha256")
+    }
 
     /// A checkpoint is written after this many records, and always at `close`.
     public var checkpointInterval: Int
@@ -59,7 +63,7 @@ public final class AuditLog {
         let logPath = runDir.appendingPathComponent(fileName).path
         guard !fm.fileExists(atPath: logPath) else { throw AuditError.runDirectoryExists(path: logPath) }
         do {
-            try fm.createDirectory(at: runDir.appendingPathComponent("blobs").appendingPathComponent("sha256"),
+            try fm.createDirectory(at: blobDirectory(of: runDir),
                                    withIntermediateDirectories: true)
         } catch {
             throw AuditError.io(operation: "create directory", path: runDir.path, errno: errno)

@@ -43,7 +43,7 @@ public enum AuditVerifier {
             report.problem = AuditProblem(line: 0, seq: nil, message: "no readable audit log at \(path)")
             return report
         }
-        var state = State(blobDirectory: runDirectory.appendingPathComponent("blobs").appendingPathComponent("sha256"))
+        var state = State(blobDirectory: AuditLog.blobDirectory(of: runDirectory))
         if let pinnedPublicKey {
             guard let key = AuditPublicKey.parse(pinnedPublicKey) else {
                 report.problem = AuditProblem(line: 0, seq: nil, message: "pinned key is not a base64 Ed25519 public key")

@@ -20,6 +20,7 @@ struct Understudy: AsyncParsableCommand {
             ScreenshotCommand.self,
             DoCommand.self,
             WindowsCommand.self,
+            ReportCommand.self,
         ]
     )
 }
