@@ -8,6 +8,8 @@
 //   budget = { steps, elapsed_seconds, actions_last_minute, typed_chars, consecutive_denials }
 //   effects = { files_written = […], files_created, files_deleted, spawned, network,
 //               new_windows = [{ class = "…", executable = "…" }] }   absent: not rehearsed
+//     network = ["connect inet 192.0.2.1:80 by /usr/bin/bash", …]   the attempts seen (absent: watched, none)
+//     network = "not observable"                                    the rehearsal could not watch
 //
 // Later tables override earlier ones key by key (a case's `window` replaces the default `window`).
 
@@ -31,6 +33,9 @@ public struct PolicyContext: Equatable, Sendable {
     public var irreversible: Bool?
 
     public init() {}
+
+    /// `effects.network`'s value for a rehearsal that could not observe network attempts.
+    static let networkNotObservable = "not observable"
 
     static let keys = ["screen", "pointer", "window", "focused", "budget", "effects", "irreversible"]
 
@@ -62,7 +67,11 @@ public struct PolicyContext: Equatable, Sendable {
             fx.filesCreated = try e.strings("files_created") ?? []
             fx.filesDeleted = try e.strings("files_deleted") ?? []
             fx.spawnedExecutables = try e.strings("spawned") ?? []
-            fx.networkAttempts = try e.strings("network") ?? []
+            if e.stringIfString("network") == PolicyContext.networkNotObservable {
+                fx.networkNotObservable = "the test case says so"
+            } else {
+                fx.networkAttempts = try e.strings("network") ?? []
+            }
             for var w in try e.tables("new_windows") {
                 fx.newWindows.append(.init(windowClass: try w.string("class") ?? "", executable: try w.string("executable")))
                 try w.finish()
