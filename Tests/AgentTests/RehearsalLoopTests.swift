@@ -98,11 +98,12 @@ final class RehearsalLoopTests: XCTestCase {
         """
 
     /// Runs a session on the rig's live display with `turns` replayed.
-    func session(_ rig: Rig, turns: [String], rollback: Bool = false, inputSpy: ((Action) -> Void)? = nil) async throws
+    func session(_ rig: Rig, turns: [String], policy: String = RehearsalLoopTests.policy, rollback: Bool = false,
+                 inputSpy: ((Action) -> Void)? = nil) async throws
         -> (result: SessionResult, input: SpyInput?, records: [JSONValue], runDir: URL) {
         let runDir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("understudy-rehearsal-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: runDir) }
-        var agent = AgentSession(task: "test", policy: try Policy(toml: RehearsalLoopTests.policy),
+        var agent = AgentSession(task: "test", policy: try Policy(toml: policy),
                                  planner: try ReplayPlanner(path: "test.jsonl", contents: turns.joined(separator: "\n")),
                                  display: rig.display, runDirectory: runDir, signingKey: AuditSigningKey())
         agent.rehearsal = rig.rehearsal
