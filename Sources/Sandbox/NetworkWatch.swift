@@ -15,8 +15,8 @@
 // network namespace's (BubblewrapCommand): the attempts seen here fail there. What is recorded is what
 // the caller asked for, which a hostile caller can blur but not hide: every reported call is recorded.
 //
-// Bounded: at most `capacity` calls of each scope are kept (oldest dropped first); the totals count
-// every call. Nothing read from the sandbox can make the thread trap: lengths are capped, short reads
+// Bounded: at most `capacity` calls of each scope are reported (the newest; up to twice that are held
+// between trims); the totals count every call. Nothing read from the sandbox can make the thread trap: lengths are capped, short reads
 // and a caller that dies mid-read become notes.
 
 import CSeccomp
@@ -189,14 +189,14 @@ public final class NetworkWatch: @unchecked Sendable {
     public func calls(since mark: Mark) -> Window? {
         guard mark.watch == ObjectIdentifier(self) else { return nil }
         return lock.withLock {
-            Window(network: network.filter { $0.ordinal >= mark.network }.map(\.call), networkCount: networkTotal - mark.network,
-                   local: local.filter { $0.ordinal >= mark.local }.map(\.call), localCount: localTotal - mark.local)
+            Window(network: network.suffix(capacity).filter { $0.ordinal >= mark.network }.map(\.call), networkCount: networkTotal - mark.network,
+                   local: local.suffix(capacity).filter { $0.ordinal >= mark.local }.map(\.call), localCount: localTotal - mark.local)
         }
     }
 
     /// Every call kept so far, in order.
     public var allCalls: [SocketCall] {
-        lock.withLock { (network.map(\.call) + local.map(\.call)).sorted { $0.sequence < $1.sequence } }
+        lock.withLock { (network.suffix(capacity).map(\.call) + local.suffix(capacity).map(\.call)).sorted { $0.sequence < $1.sequence } }
     }
 
     // MARK: - The reader thread
@@ -278,13 +278,15 @@ public final class NetworkWatch: @unchecked Sendable {
             var c = call
             c.sequence = nextSequence
             nextSequence += 1
+            // Trimmed in halves, not one by one (a flood would move the whole list per call); reads
+            // return at most `capacity`, the newest.
             switch c.scope {
             case .network:
                 network.append((networkTotal, c)); networkTotal += 1
-                if network.count > capacity { network.removeFirst() }
+                if network.count >= 2 * capacity { network.removeFirst(network.count - capacity) }
             case .local:
                 local.append((localTotal, c)); localTotal += 1
-                if local.count > capacity { local.removeFirst() }
+                if local.count >= 2 * capacity { local.removeFirst(local.count - capacity) }
             }
             handling = false
         }

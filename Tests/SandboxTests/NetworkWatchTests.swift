@@ -195,4 +195,62 @@ final class NetworkWatchTests: XCTestCase {
         // Start-up of xterm and its shell made a handful of socket calls, not one per X request.
         XCTAssertLessThan(calls.count, 20, "\(calls.map(\.summary))")
     }
+
+    /// (e) The isolation check runs its probes behind the watcher, as the application runs, and
+    /// still passes; the watch sees the loopback probe's connect (which the namespace refuses).
+    func testTheIsolationCheckPassesBehindTheWatcher() throws {
+        let own = try display(), other = try display()
+        let home = try SandboxHome(seed: nil, name: "isolation")
+        homes.append(home)
+        let definition = try SandboxDefinition(toml: "name = \"iso\"\n[app]\ncommand = [\"/usr/bin/true\"]\n", baseDirectory: "/")
+        let command = BubblewrapCommand(definition: definition, display: own.endpoint, homePath: home.path)
+        XCTAssertNotNil(command.watcher.path, "\(command.watcher)")
+        XCTAssertTrue(command.argv(running: ["/usr/bin/true"]).contains(NetworkWatcher.mountPoint))
+        let report = try IsolationCheck(command: command, otherDisplays: [other.endpoint]).run()
+        XCTAssertTrue(report.passed, report.failures.map { "\($0.name): \($0.detail)" }.joined(separator: "\n"))
+        let loopback = try XCTUnwrap(report.probes.first { $0.name == "network.loopback" })
+        XCTAssertTrue(loopback.detail.contains("the network watch saw socket inet stream by /usr/bin/perl, connect inet 127.0.0.1:"),
+                      loopback.detail)
+    }
+
+    /// Bounded memory under a flood, and the watcher's cost: 2,000 socket(AF_INET) calls in a loop,
+    /// watched and unwatched (the per-call difference is one round trip through the supervisor), and
+    /// the start-up of a program behind the watcher.
+    func testAFloodOfAttemptsIsCountedInBoundedMemoryAndItsCostIsMeasured() throws {
+        let loop = "s=$EPOCHREALTIME; /usr/bin/perl -MSocket -e 'for (1..2000) { socket(my $s, PF_INET, SOCK_DGRAM, 0) or exit 3; close $s }'; "
+            + "r=$?; e=$EPOCHREALTIME; echo \"$r ${s/./} ${e/./}\""
+        func microseconds(_ output: String) throws -> Double {
+            let f = output.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
+            XCTAssertEqual(f.first, 0, "perl's exit status: \(output)")
+            guard f.count == 3 else { throw SandboxError.invalidValue(path: "output", reason: output) }
+            return f[2] - f[1]
+        }
+        let watched = try rehearse(loop)
+        let unwatched = try rehearse(loop, watcher: .unavailable("measuring without"))
+        let n = watched.effects.network
+        XCTAssertNil(n.notObservable)
+        XCTAssertEqual(n.attemptCount, 2000, "every call is counted")
+        XCTAssertEqual(n.attempts.count, 1024, "at most the capacity is kept")
+        XCTAssertEqual(n.attempts.last?.summary, "socket inet dgram by /usr/bin/perl")
+        let withWatch = try microseconds(watched.output), without = try microseconds(unwatched.output)
+        FileHandle.standardError.write(Data(String(format: "\nnetwork watch cost: 2000 socket() calls %.0f ms watched, %.0f ms unwatched: %.1f µs per reported call\n",
+                                                   withWatch / 1000, without / 1000, (withWatch - without) / 2000).utf8))
+
+        // Start-up: the same sandbox running /usr/bin/true, behind the watcher and directly.
+        let own = try XCTUnwrap(displays.last)
+        func startUp(_ watcher: NetworkWatcher) throws -> Double {
+            let app = try app("name = \"start\"\n[app]\ncommand = [\"/usr/bin/true\"]\n", on: own, watcher: watcher)
+            var times: [Double] = []
+            for _ in 0..<5 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try app.start()
+                XCTAssertEqual(try app.waitForExit(timeout: 20).status, 0, app.errorOutput)
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            }
+            return times.sorted()[2]
+        }
+        let startWatched = try startUp(.locate()), startDirect = try startUp(.unavailable("measuring without"))
+        FileHandle.standardError.write(Data(String(format: "network watch cost: sandbox start-up to exit of /usr/bin/true, median of 5: %.1f ms watched, %.1f ms direct\n",
+                                                   startWatched, startDirect).utf8))
+    }
 }
