@@ -255,11 +255,13 @@ public final class NetworkWatch: @unchecked Sendable {
     /// Handles one notification; a failure that ends the watch as text.
     private func handleOne(_ fd: Int32) -> String? {
         var n = cseccomp_notification()
+        // Busy from before the receive, so that settle() never sees a taken but unrecorded call.
+        lock.withLock { handling = true }
         let r = cseccomp_receive(fd, &n)
+        if r < 0 { lock.withLock { handling = false } }
         // ENOENT: the caller was interrupted (or died) before we took the notification.
         if r == -ENOENT || r == -EINTR { return nil }
         if r < 0 { return "SECCOMP_IOCTL_NOTIF_RECV: \(String(cString: strerror(-r)))" }
-        lock.withLock { handling = true }
         var call = describe(n)
         // Everything above was read about the pid; it is the caller's only if the caller is still
         // blocked in this call (pids are reused).

@@ -253,4 +253,17 @@ final class NetworkWatchTests: XCTestCase {
         FileHandle.standardError.write(Data(String(format: "network watch cost: sandbox start-up to exit of /usr/bin/true, median of 5: %.1f ms watched, %.1f ms direct\n",
                                                    startWatched, startDirect).utf8))
     }
+
+    /// Ways around the filter are closed: io_uring_setup fails with ENOSYS (its socket operations never
+    /// pass seccomp), and an x32 system call (nr | 0x40000000) kills the caller (SIGSYS). Unwatched,
+    /// the same calls reach the kernel (EFAULT for io_uring_setup's NULL parameters).
+    func testCallsThatWouldBypassTheFilterAreRefused() throws {
+        let script = "/usr/bin/perl -e 'syscall(425, 1, 0); print 0 + $!, \"\\n\"'; "
+            + "/usr/bin/perl -e 'syscall(0x40000000 | 41, 2, 1, 0); print \"survived\\n\"'; echo \"x32=$?\""
+        let watched = try rehearse(script)
+        XCTAssertEqual(watched.output.split(separator: "\n"), ["38", "x32=159"], "ENOSYS, then 128 + SIGSYS")
+        let unwatched = try rehearse(script, watcher: .unavailable("comparing"))
+        XCTAssertEqual(unwatched.output.split(separator: "\n").first, "14")
+        XCTAssertTrue(unwatched.output.contains("survived"), unwatched.output)
+    }
 }
