@@ -6,17 +6,7 @@
 import XCTest
 @testable import Sandbox
 
-final class NetworkWatchTests: XCTestCase {
-    var displays: [TestDisplay] = []
-    var homes: [SandboxHome] = []
-    var apps: [SandboxedApp] = []
-
-    override func tearDown() {
-        for a in apps { a.stop(gracePeriod: 1) }
-        for d in displays { d.stop() }
-        for h in homes { try? h.discard() }
-    }
-
+final class NetworkWatchTests: SandboxTestCase {
     func display() throws -> TestDisplay {
         try requireBubblewrap()
         let d = try TestDisplay()

@@ -22,17 +22,7 @@ struct XwininfoWindows: WindowLister {
     }
 }
 
-final class SandboxedAppTests: XCTestCase {
-    var displays: [TestDisplay] = []
-    var homes: [SandboxHome] = []
-    var apps: [SandboxedApp] = []
-
-    override func tearDown() {
-        for a in apps { a.stop(gracePeriod: 1) }
-        for d in displays { d.stop() }
-        for h in homes { try? h.discard() }
-    }
-
+final class SandboxedAppTests: SandboxTestCase {
     func launch(_ definition: SandboxDefinition, on display: TestDisplay, arguments: [String]? = nil) throws -> (SandboxedApp, SandboxHome) {
         let home = try SandboxHome(seed: definition.home.seed, name: definition.name)
         homes.append(home)
