@@ -141,7 +141,7 @@ public final class NetworkWatch: @unchecked Sendable {
 
     public var state: State { lock.withLock { currentState } }
 
-    /// Observed means the whole window was watched: watching now, or ended after watching.
+    /// The counters now; `calls(since:)` later gives what came after.
     public var mark: Mark { lock.withLock { Mark(watch: ObjectIdentifier(self), network: networkTotal, local: localTotal) } }
 
     /// Call right after the child was started with `childEnd` as its descriptor 3 (or was not started:

@@ -21,7 +21,8 @@ final class RehearsalOverheadTests: XCTestCase {
         try poll(timeout: 20, "the mousepad window") { display.windowTree().contains("\"Mousepad\")") }
 
         let report = try RehearsalOverhead.measure(definition: definition, rehearsal: rehearsal, live: live,
-                                                   processRoot: app.pid, windows: XwininfoWindows(display: display), steps: 5)
+                                                   processRoot: app.pid, windows: XwininfoWindows(display: display),
+                                                   network: app.networkWatch, steps: 5)
         let phases = Set(report.samples.map(\.phase))
         XCTAssertEqual(phases, ["checkpoint (live home)", "before.home.snapshot", "before.home.drift", "before.processes",
                                 "before.windows", "home.snapshot", "home.diff", "network", "processes", "windows"])
