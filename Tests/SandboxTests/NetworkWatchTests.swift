@@ -256,4 +256,25 @@ final class NetworkWatchTests: SandboxTestCase {
         XCTAssertEqual(unwatched.output.split(separator: "\n").first, "14")
         XCTAssertTrue(unwatched.output.contains("survived"), unwatched.output)
     }
+
+    /// Hostile arguments are recorded, not trusted, and never trap the supervisor: an address pointer
+    /// into nothing, a descriptor that is not open (the family then cannot be learnt from the kernel:
+    /// counted as network), an address length beyond sockaddr_storage.
+    func testHostileConnectArgumentsAreRecordedWithNotes() throws {
+        let (effects, exit, output) = try rehearse("""
+            /usr/bin/perl -MSocket -e 'socket(S, PF_INET, SOCK_STREAM, 0) or exit 3;
+              syscall(42, fileno(S), 0xdead0000, 16); syscall(42, 999, 0xdead0000, 16);
+              my $a = pack_sockaddr_un("/x"); syscall(42, 999, $a, 100000); print "done\\n"'
+            """)
+        XCTAssertEqual(exit.status, 0, output)
+        XCTAssertEqual(output, "done\n")
+        let n = effects.network
+        XCTAssertEqual(n.attempts.map(\.summary), ["socket inet stream by /usr/bin/perl", "connect inet by /usr/bin/perl",
+                                                   "connect unknown by /usr/bin/perl"])
+        XCTAssertEqual(n.attempts[1].note, "address unreadable: Bad address")
+        XCTAssertEqual(n.attempts[2].note, "address unreadable: Bad address; family unknown: counted as network")
+        XCTAssertEqual(n.localCalls.map(\.summary), ["connect unix /x by /usr/bin/perl"])
+        XCTAssertEqual(n.localCalls.first?.note,
+                       "address length 100000 exceeds sockaddr_storage (the kernel refuses it); socket family from the address (the descriptor was unreadable: Bad file descriptor)")
+    }
 }
