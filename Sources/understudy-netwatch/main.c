@@ -15,10 +15,13 @@
 //   connect(fd, addr, len)   every call: BPF cannot read the address family behind the pointer, so
 //                            AF_UNIX connects (X11, D-Bus) are reported too and classified there
 //   sendto(…, dest, len)     with a destination (args[4] != NULL); a plain send on a connected socket is not
-// and allows everything else. Not reported: sendmsg/sendmmsg, whose destination sits in a struct
-// behind a pointer that BPF cannot follow (notifying every sendmsg would stop each X11/D-Bus message
-// in the supervisor); a datagram sent with them still needs an inet socket, whose socket() call is
-// reported. Also refused or killed, so that nothing reaches a socket around the filter:
+// and allows everything else. Not reported: sendmsg/sendmmsg. Their destination sits in a struct
+// behind a pointer, so each one would have to stop in the supervisor (D-Bus sends every message with
+// sendmsg; X11 through libxcb uses writev, and Mousepad's start-up made no sendmsg at all), and this
+// program hands the listener over with sendmsg itself, after the filter is in place — it would wait
+// for a supervisor that has no listener yet. A datagram sent with them still needs an inet socket,
+// whose socket() call is reported. Also refused or killed, so that nothing reaches a socket around
+// the filter:
 //   io_uring_setup           ENOSYS: io_uring's IORING_OP_SOCKET/CONNECT/SENDMSG never pass seccomp
 //   a non-x86_64 ABI         the process is killed: i386 (int 0x80, socketcall multiplexes its
 //   or an x32 call           arguments through memory) and x32 (nr | 0x40000000) calls would bypass
