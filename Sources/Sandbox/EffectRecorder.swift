@@ -117,7 +117,11 @@ public final class EffectRecorder {
         }
 
         let network = timed("network", &timings) { networkObservation(since: baseline.network) }
-        if let reason = network.notObservable { limitations.append("network: attempts not observable: \(reason)") }
+        if let reason = network.notObservable {
+            limitations.append("network: attempts not observable: \(reason)")
+        } else {
+            limitations.append("network: socket(), connect() and sendto() are watched; sendmsg/sendmmsg destinations are not (the socket they use was watched when it was made)")
+        }
         return RehearsalEffects(files: files, processesSpawned: spawned, windowsMapped: mapped, windowsDestroyed: destroyed,
                                 changedRegion: nil, network: network, drift: nil, homeDrift: baseline.homeDrift, limitations: limitations, timings: timings)
     }
