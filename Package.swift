@@ -14,6 +14,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "understudy", targets: ["understudy"]),
+        // Runs inside every sandbox before the application (Sandbox/NetworkWatch.swift); found next to
+        // the running executable, so it must be built with it.
+        .executable(name: "understudy-netwatch", targets: ["understudy-netwatch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,6 +31,13 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         // libpng reports errors through longjmp; the jump must land in C, so this is a small C target.
         .target(name: "CPNG", path: "Sources/CPNG", linkerSettings: [.linkedLibrary("png")]),
+        // seccomp user-notification ioctls, process_vm_readv, pidfd_getfd and SCM_RIGHTS for Sandbox.
+        .target(name: "CSeccomp", path: "Sources/CSeccomp"),
+        // The seccomp filter that runs inside the sandbox in front of the application. Plain C, but the
+        // Swift driver links every executable with swiftrt.o and libswiftCore, and the toolchain's lib
+        // folder is not inside the sandbox: the runtime is linked in statically.
+        .executableTarget(name: "understudy-netwatch", path: "Sources/understudy-netwatch",
+                          linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--gc-sections"])]),
 
         // Layer 1
         .target(name: "Imaging", dependencies: ["CPNG"], exclude: readme, swiftSettings: optimized),
@@ -52,7 +62,7 @@ let package = Package(
                 exclude: readme),
         .target(name: "Audit", dependencies: ["StrictJSON", .product(name: "Crypto", package: "swift-crypto")], exclude: readme),
         // Sandbox definitions, bubblewrap launching, isolation checks, effect snapshots (files, processes).
-        .target(name: "Sandbox", dependencies: ["StrictTOML", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "Sandbox", dependencies: ["StrictTOML", "CSeccomp", .product(name: "Crypto", package: "swift-crypto")],
                 exclude: readme),
 
         // Layer 4
@@ -87,6 +97,8 @@ let package = Package(
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Actions", "Policy", "Audit", "Desktop", "Imaging", "Tokenization",
                                                       "Sandbox", "StrictJSON", "Qwen3VL"],
                     exclude: ["Fixtures"]),
+        // Uses the understudy-netwatch binary next to the test bundle (.build/<config>/): `swift build`
+        // builds every product (a target dependency on a C executable would link its main into the bundle).
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"]),
     ],

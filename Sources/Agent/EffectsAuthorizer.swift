@@ -32,8 +32,10 @@ extension PolicyAuthorizer: EffectsAuthorizer {
     }
 
     /// Sandbox's observation as Policy's facts: paths absolute inside the sandbox (`homeMount/…`),
-    /// changed files as written, new windows with their executables, spawned executables. Network
-    /// attempts are not observable (see `NetworkObservation`), so none are reported.
+    /// changed files as written, new windows with their executables, spawned executables, network
+    /// attempts as one line each ("connect inet 192.0.2.1:80 by /usr/bin/bash"; attempts beyond the
+    /// watch's capacity as a count) — or why they could not be observed, which makes network rules
+    /// fail safe instead of reading "none".
     public static func policyEffects(_ e: Sandbox.RehearsalEffects, homeMount: String) -> PolicyRehearsalEffects {
         let base = homeMount.hasSuffix("/") ? String(homeMount.dropLast()) : homeMount
         func paths(_ change: FileEffect.Change) -> [String] {
@@ -41,6 +43,13 @@ extension PolicyAuthorizer: EffectsAuthorizer {
         }
         return PolicyRehearsalEffects(filesWritten: paths(.changed), filesCreated: paths(.created), filesDeleted: paths(.deleted),
                                       newWindows: e.windowsMapped.map { .init(windowClass: $0.wmClass ?? "", executable: $0.executable) },
-                                      spawnedExecutables: e.spawnedExecutables, networkAttempts: [])
+                                      spawnedExecutables: e.spawnedExecutables, networkAttempts: networkAttempts(e.network),
+                                      networkNotObservable: e.network.notObservable)
+    }
+
+    static func networkAttempts(_ n: NetworkObservation) -> [String] {
+        let kept = n.attempts.map(\.summary)
+        let more = n.attemptCount - kept.count
+        return more > 0 ? kept + ["\(more) more attempts (not kept)"] : kept
     }
 }

@@ -217,8 +217,13 @@ extension Policy {
             checks.append(any == wanted ? .holds("process spawned: \(any)") : .fails("process spawned: \(any)"))
         }
         if let wanted = c.network {
-            let any = !e.networkAttempts.isEmpty
-            checks.append(any == wanted ? .holds("network attempt: \(any)") : .fails("network attempt: \(any)"))
+            if let why = e.networkNotObservable {
+                checks.append(.error("network attempts were not observable (\(why)), so whether there were any is unknown"))
+            } else {
+                let any = !e.networkAttempts.isEmpty
+                let seen = any ? ": \(e.networkAttempts.prefix(3).joined(separator: ", "))\(e.networkAttempts.count > 3 ? ", …" : "")" : ""
+                checks.append(any == wanted ? .holds("network attempt: \(any)\(seen)") : .fails("network attempt: \(any)\(seen)"))
+            }
         }
         return checks
     }

@@ -10,6 +10,8 @@
 //   compensation = true | false          the request is a rollback's compensation; absent: false
 //   effects = { files_written = […], files_created, files_deleted, spawned, network,
 //               new_windows = [{ class = "…", executable = "…" }] }   absent or "none": not rehearsed
+//     network = ["connect inet 192.0.2.1:80 by /usr/bin/bash", …]   the attempts seen (absent: watched, none)
+//     network = "not observable"                                    the rehearsal could not watch
 //
 // Later tables override earlier ones key by key (a case's `window` replaces the default `window`).
 
@@ -35,6 +37,9 @@ public struct PolicyContext: Equatable, Sendable {
     public var compensation = false
 
     public init() {}
+
+    /// `effects.network`'s value for a rehearsal that could not observe network attempts.
+    static let networkNotObservable = "not observable"
 
     static let keys = ["screen", "pointer", "window", "focused", "budget", "effects", "irreversible", "compensation"]
 
@@ -71,7 +76,11 @@ public struct PolicyContext: Equatable, Sendable {
             fx.filesCreated = try e.strings("files_created") ?? []
             fx.filesDeleted = try e.strings("files_deleted") ?? []
             fx.spawnedExecutables = try e.strings("spawned") ?? []
-            fx.networkAttempts = try e.strings("network") ?? []
+            if e.stringIfString("network") == PolicyContext.networkNotObservable {
+                fx.networkNotObservable = "the test case says so"
+            } else {
+                fx.networkAttempts = try e.strings("network") ?? []
+            }
             for var w in try e.tables("new_windows") {
                 fx.newWindows.append(.init(windowClass: try w.string("class") ?? "", executable: try w.string("executable")))
                 try w.finish()

@@ -60,16 +60,23 @@ public struct RehearsalEffects: Equatable, Sendable {
     public var filesDeleted: [String]
     public var newWindows: [NewWindow]
     public var spawnedExecutables: [String]
+    /// The network attempts seen ("connect inet 192.0.2.1:80 by /usr/bin/bash"); meaningful only
+    /// when `networkNotObservable` is nil.
     public var networkAttempts: [String]
+    /// Why the rehearsal could not observe network attempts; nil when it did. Unknown is not "none":
+    /// a rule on `effects.network` cannot evaluate while this is set.
+    public var networkNotObservable: String?
 
     public init(filesWritten: [String] = [], filesCreated: [String] = [], filesDeleted: [String] = [],
-                newWindows: [NewWindow] = [], spawnedExecutables: [String] = [], networkAttempts: [String] = []) {
+                newWindows: [NewWindow] = [], spawnedExecutables: [String] = [], networkAttempts: [String] = [],
+                networkNotObservable: String? = nil) {
         self.filesWritten = filesWritten
         self.filesCreated = filesCreated
         self.filesDeleted = filesDeleted
         self.newWindows = newWindows
         self.spawnedExecutables = spawnedExecutables
         self.networkAttempts = networkAttempts
+        self.networkNotObservable = networkNotObservable
     }
 
     var allFiles: [String] { filesWritten + filesCreated + filesDeleted }

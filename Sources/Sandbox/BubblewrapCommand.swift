@@ -11,6 +11,11 @@
 // exists, so neither TCP nor the abstract sockets `@/tmp/.X11-unix/X<M>` of other X servers (which live
 // in the host's network namespace) can be reached. No capabilities; a new session (no TIOCSTI on the
 // supervisor's terminal); killed when the supervisor dies.
+// Network observation: the program runs behind /run/understudy/netwatch (the understudy-netwatch
+// binary, bound read-only), which reports the program's socket(), connect() and sendto() calls to the
+// supervisor through descriptor 3 before it executes the program (NetworkWatch.swift). It observes
+// only; the empty network namespace is what refuses the attempts. Without the binary the program
+// runs directly and the rehearsal reports its attempts as not observable.
 
 import Foundation
 
@@ -37,16 +42,20 @@ public struct BubblewrapCommand: Equatable, Sendable {
     /// Host path of this sandbox's home copy.
     public var homePath: String
     public var bwrapPath: String
+    /// The network watcher run in front of the program (NetworkWatch.swift), or why there is none;
+    /// without it the program runs directly and its network attempts are not observable.
+    public var watcher: NetworkWatcher
 
     /// Where the cookie appears inside the sandbox.
     public static let authorityMount = "/tmp/.Xauthority"
 
     public init(definition: SandboxDefinition, display: DisplayEndpoint, homePath: String,
-                bwrapPath: String = "/usr/bin/bwrap") {
+                bwrapPath: String = "/usr/bin/bwrap", watcher: NetworkWatcher = .locate()) {
         self.definition = definition
         self.display = display
         self.homePath = homePath
         self.bwrapPath = bwrapPath
+        self.watcher = watcher
     }
 
     /// The environment inside the sandbox: the fixed base, the definition's variables, then the
@@ -87,10 +96,12 @@ public struct BubblewrapCommand: Equatable, Sendable {
         a += ["--ro-bind", display.authorityFile, Self.authorityMount]
         a += ["--bind", homePath, definition.home.mount]
         for bind in isolation.readOnlyBinds { a += ["--ro-bind", bind, bind] }
+        if let watcherPath = watcher.path { a += ["--ro-bind", watcherPath, NetworkWatcher.mountPoint] }
 
         a += ["--clearenv"]
         for (k, v) in sandboxEnvironment.sorted(by: { $0.key < $1.key }) { a += ["--setenv", k, v] }
         a += ["--chdir", definition.home.mount, "--"]
+        if watcher.path != nil { a += [NetworkWatcher.mountPoint, String(NetworkWatcher.handoffDescriptor), "--"] }
         a += command ?? definition.app.command
         return a
     }

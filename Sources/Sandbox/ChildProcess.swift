@@ -5,7 +5,8 @@
 //     outlived bwrap kept the end open: Process never reaped bwrap and waitUntilExit() hung.
 //   - That end, and any other non-close-on-exec descriptor of the supervisor, reached the sandboxed
 //     application: an open channel to the supervisor inside the sandbox.
-// Here every descriptor above 2 is closed in the child, signal dispositions are reset to default and
+// Here every descriptor above 2 is closed in the child (except one the caller names, which becomes
+// descriptor 3: the network watch's hand-over socket), signal dispositions are reset to default and
 // the mask is emptied (the Swift runtime ignores SIGPIPE), and the supervisor reaps the child itself.
 
 import Foundation
@@ -20,8 +21,10 @@ final class ChildProcess {
 
     /// Starts `executable` with `argv` (argv[0] included) and exactly `environment`. stdin is
     /// /dev/null; stdout and stderr go to the given files (created 0600, truncated); a nil `stderr`
-    /// shares stdout's file, "/dev/null" discards.
-    init(executable: String, argv: [String], environment: [String: String], stdout: String, stderr: String?) throws {
+    /// shares stdout's file, "/dev/null" discards. `passing` (a close-on-exec descriptor other than 3)
+    /// becomes the child's descriptor 3; nothing else above 2 reaches the child.
+    init(executable: String, argv: [String], environment: [String: String], stdout: String, stderr: String?,
+         passing: Int32? = nil) throws {
         self.argv = argv
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -43,7 +46,11 @@ final class ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, input, 0)
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, errors, 2)
-        try Self.closeFrom3(&actions, argv: argv)
+        if let passing {
+            guard passing != 3 else { throw SandboxError.launchFailed(argv: argv, reason: "descriptor 3 cannot be passed as itself") }
+            posix_spawn_file_actions_adddup2(&actions, passing, 3)
+        }
+        try Self.closeFrom(passing == nil ? 3 : 4, &actions, argv: argv)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -121,17 +128,17 @@ final class ChildProcess {
     /// posix_spawn_file_actions_addclosefrom_np (glibc 2.34+) is not in Swift's Glibc module (it
     /// needs _GNU_SOURCE), so it is looked up at run time; without it, each descriptor open now
     /// (from /proc/self/fd) is closed one by one.
-    private static func closeFrom3(_ actions: inout posix_spawn_file_actions_t, argv: [String]) throws {
+    private static func closeFrom(_ lowest: Int32, _ actions: inout posix_spawn_file_actions_t, argv: [String]) throws {
         typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
         if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
             let closeFrom = unsafeBitCast(symbol, to: CloseFrom.self)
-            guard closeFrom(&actions, 3) == 0 else {
+            guard closeFrom(&actions, lowest) == 0 else {
                 throw SandboxError.launchFailed(argv: argv, reason: "posix_spawn_file_actions_addclosefrom_np failed")
             }
             return
         }
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        for fd in fds.compactMap(Int32.init) where fd > 2 {
+        for fd in fds.compactMap(Int32.init) where fd >= lowest {
             posix_spawn_file_actions_addclose(&actions, fd)
         }
     }

@@ -18,8 +18,10 @@ struct CommandResult: Sendable {
 enum CommandRunner {
     /// Runs `argv` (argv[0] an absolute path or a name on /usr/bin:/bin). Output beyond `outputLimit`
     /// bytes is cut. With `discardErrors`, stderr goes to /dev/null and `output` is stdout alone.
+    /// With `watch`, its hand-over socket is the child's descriptor 3 (a sandbox with the network watcher).
     static func run(_ argv: [String], environment: [String: String] = ["PATH": "/usr/bin:/bin"],
-                    timeout: Double = 30, outputLimit: Int = 65_536, discardErrors: Bool = false) throws -> CommandResult {
+                    timeout: Double = 30, outputLimit: Int = 65_536, discardErrors: Bool = false,
+                    watch: NetworkWatch? = nil) throws -> CommandResult {
         guard let program = argv.first, let executable = resolve(program) else {
             throw SandboxError.executableNotFound(name: argv.first ?? "(empty argv)")
         }
@@ -28,7 +30,8 @@ enum CommandRunner {
         defer { try? FileManager.default.removeItem(atPath: outPath) }
         let start = Date()
         let child = try ChildProcess(executable: executable, argv: argv, environment: environment,
-                                     stdout: outPath, stderr: discardErrors ? "/dev/null" : nil)
+                                     stdout: outPath, stderr: discardErrors ? "/dev/null" : nil, passing: watch?.childEnd)
+        watch?.childStarted()
         guard child.wait(timeout: timeout) else {
             child.send(SIGKILL)
             child.waitForever()

@@ -11,6 +11,8 @@ public struct EffectBaseline: Sendable {
     public var processes: [SandboxProcess]
     public var windows: [WindowRecord]?
     var windowError: String?
+    /// The application's network watch and its counters before the action.
+    var network: (watch: NetworkWatch, mark: NetworkWatch.Mark)?
     var timings: [String: Double]
 }
 
@@ -19,17 +21,21 @@ public final class EffectRecorder {
     public let definition: SandboxDefinition
     public var windows: WindowLister?
     private let processRootSource: () -> Int32?
+    private let networkSource: () -> NetworkWatch?
     private var lastSnapshot: HomeSnapshot?
     private var lastLiveSnapshot: HomeSnapshot?
 
     /// The bwrap process of the rehearsal sandbox now; nil when the application is not running.
     public var processRoot: Int32? { processRootSource() }
 
-    /// A recorder for a fixed bwrap pid (nil: no application, no process listing).
-    public init(home: SandboxHome, definition: SandboxDefinition, processRoot: Int32?, windows: WindowLister?) {
+    /// A recorder for a fixed bwrap pid (nil: no application, no process listing) and the network
+    /// watch of that application (nil: network attempts not observable).
+    public init(home: SandboxHome, definition: SandboxDefinition, processRoot: Int32?, windows: WindowLister?,
+                network: NetworkWatch? = nil) {
         self.home = home
         self.definition = definition
         self.processRootSource = { processRoot }
+        self.networkSource = { network }
         self.windows = windows
     }
 
@@ -38,6 +44,7 @@ public final class EffectRecorder {
         self.home = home
         self.definition = definition
         self.processRootSource = { [weak app] in app?.pid }
+        self.networkSource = { [weak app] in app?.networkWatch }
         self.windows = windows
     }
 
@@ -60,7 +67,9 @@ public final class EffectRecorder {
                 windowError = "\(error)"
             }
         }
-        return EffectBaseline(home: snapshot, homeDrift: homeDrift, processes: processes, windows: windowList, windowError: windowError, timings: timings)
+        let network = networkSource().map { ($0, $0.mark) }
+        return EffectBaseline(home: snapshot, homeDrift: homeDrift, processes: processes, windows: windowList, windowError: windowError,
+                              network: network, timings: timings)
     }
 
     public func finish(_ baseline: EffectBaseline) throws -> RehearsalEffects {
@@ -107,9 +116,35 @@ public final class EffectRecorder {
             limitations.append("windows: no window list was supplied")
         }
 
-        let network: NetworkObservation = definition.isolation.network == .none ? .isolatedAttemptsNotObservable : .sharedNotObserved
+        let network = timed("network", &timings) { networkObservation(since: baseline.network) }
+        if let reason = network.notObservable {
+            limitations.append("network: attempts not observable: \(reason)")
+        } else {
+            limitations.append("network: socket(), connect() and sendto() are watched; sendmsg/sendmmsg destinations are not (the socket they use was watched when it was made)")
+        }
         return RehearsalEffects(files: files, processesSpawned: spawned, windowsMapped: mapped, windowsDestroyed: destroyed,
                                 changedRegion: nil, network: network, drift: nil, homeDrift: baseline.homeDrift, limitations: limitations, timings: timings)
+    }
+
+    /// The watch's calls since the baseline: observed only when the same watch watched the whole window.
+    func networkObservation(since start: (watch: NetworkWatch, mark: NetworkWatch.Mark)?) -> NetworkObservation {
+        let namespace: NetworkObservation.Namespace = definition.isolation.network == .none ? .isolated : .shared
+        func unobservable(_ reason: String) -> NetworkObservation { NetworkObservation(namespace: namespace, notObservable: reason) }
+        guard let start else { return unobservable("the recorder has no network watch") }
+        guard let now = networkSource(), now === start.watch else {
+            return unobservable("the application was restarted during the action")
+        }
+        // A call made before this moment may still wait for the supervisor: let it be counted.
+        now.settle()
+        switch now.state {
+        case .watching, .ended: break
+        case .starting: return unobservable("the watcher had not reported yet")
+        case .unavailable(let reason): return unobservable(reason)
+        case .failed(let reason): return unobservable("the watch failed: \(reason)")
+        }
+        guard let window = now.calls(since: start.mark) else { return unobservable("the watch changed during the action") }
+        return NetworkObservation(namespace: namespace, attempts: window.network, attemptCount: window.networkCount,
+                                  localCalls: window.local, localCount: window.localCount)
     }
 
     private func timed<T>(_ name: String, _ timings: inout [String: Double], _ body: () throws -> T) rethrows -> T {

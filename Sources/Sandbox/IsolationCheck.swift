@@ -102,10 +102,15 @@ public struct IsolationCheck {
 
         let listener = try LoopbackListener()
         defer { listener.close() }
-        let tcp = try perlProbe("tcp", "127.0.0.1:\(listener.port)")
+        var watched = ""
+        let tcp = try perlProbe("tcp", "127.0.0.1:\(listener.port)") { watch in
+            // Not a probe of its own: without the watcher the sandbox runs, unobserved (NetworkWatch.swift).
+            let calls = watch.allCalls.filter { $0.scope == .network }
+            watched = calls.isEmpty ? "; the network watch saw nothing (\(watch.state))" : "; the network watch saw " + calls.map(\.summary).joined(separator: ", ")
+        }
         let accepted = listener.acceptedConnection()
         probes.append(IsolationProbe(name: "network.loopback", passed: tcp.passed && !accepted,
-                                     detail: tcp.detail + (accepted ? " (the host listener accepted a connection)" : "")))
+                                     detail: tcp.detail + (accepted ? " (the host listener accepted a connection)" : "") + watched))
         let interfaces = try perlProbe("interfaces", "")
         probes.append(IsolationProbe(name: "network.interfaces", passed: interfaces.passed, detail: interfaces.detail))
 
@@ -130,13 +135,20 @@ public struct IsolationCheck {
         return IsolationReport(probes: probes)
     }
 
-    private func runInside(_ argv: [String]) throws -> CommandResult {
+    /// Runs `argv` in the application's sandbox — behind the network watcher too when the application
+    /// has one, so that the probes run the same argv; `seen` gets what the watch saw.
+    private func runInside(_ argv: [String], seen: ((NetworkWatch) -> Void)? = nil) throws -> CommandResult {
         let full = command.argv(running: argv)
-        return try CommandRunner.run(full, timeout: probeTimeout)
+        guard command.watcher.path != nil else { return try CommandRunner.run(full, timeout: probeTimeout) }
+        let watch = try NetworkWatch()
+        let result = try CommandRunner.run(full, timeout: probeTimeout, watch: watch)
+        watch.stop()
+        seen?(watch)
+        return result
     }
 
-    private func perlProbe(_ mode: String, _ argument: String) throws -> (passed: Bool, detail: String) {
-        let r = try runInside(["/usr/bin/perl", "-e", Self.probeScript, mode, argument])
+    private func perlProbe(_ mode: String, _ argument: String, seen: ((NetworkWatch) -> Void)? = nil) throws -> (passed: Bool, detail: String) {
+        let r = try runInside(["/usr/bin/perl", "-e", Self.probeScript, mode, argument], seen: seen)
         let what = mode == "interfaces" ? "" : " \(argument)"
         switch r.status {
         case 10 where !r.signalled: return (true, "\(mode)\(what): \(Self.brief(r.output))")

@@ -1,7 +1,7 @@
 // What one action did on the rehearsal display, in a form policy rules can match: files written
 // (inside or outside the permitted folders), processes spawned and their executables, windows mapped
 // or destroyed with their owning executables, the changed screen region, the drift before the action,
-// and what could be said about the network. Fields the Sandbox cannot observe by itself (screen
+// and the network attempts seen (or why none could be seen). Fields the Sandbox cannot observe by itself (screen
 // region, drift, the window list) are filled by the caller from Desktop/Imaging.
 
 import Foundation
@@ -61,17 +61,50 @@ public struct DriftMeasure: Equatable, Sendable, Codable {
     }
 }
 
-/// What can honestly be said about network use. Connection attempts from inside a network namespace
-/// fail in the application's own process and leave no trace the supervisor can read (no packets leave
-/// the namespace, and nothing logs refused connects), so attempts are not observed, only prevented.
-public enum NetworkObservation: String, Equatable, Sendable, Codable, CustomStringConvertible {
-    /// `network = "none"`: only lo exists inside; every attempt to reach beyond it fails.
-    case isolatedAttemptsNotObservable = "isolated, attempts not observable"
-    /// `network = "host"`: the application shares the host's network; its attempts are neither
-    /// blocked nor observed.
-    case sharedNotObserved = "shared with the host, attempts not observed"
+/// What can honestly be said about network use during one rehearsed action: the socket calls the
+/// network watch saw (NetworkWatch.swift) between `EffectRecorder.begin` and `finish`, or why none
+/// could be seen. Unknown is never reported as none: `notObservable` carries the reason, and policy
+/// rules on network effects cannot evaluate (and fail safe) when it is set.
+public struct NetworkObservation: Equatable, Sendable, Codable, CustomStringConvertible {
+    public enum Namespace: String, Equatable, Sendable, Codable {
+        /// `network = "none"`: only lo exists inside; every attempt to reach beyond it fails.
+        case isolated
+        /// `network = "host"`: the host's network; attempts are not blocked.
+        case shared
+    }
+    public var namespace: Namespace
+    /// Nil when the whole window was watched; otherwise why attempts could not be observed.
+    public var notObservable: String?
+    /// Network attempts (inet, inet6, packet, … sockets created, connects, sendtos), oldest first;
+    /// at most the watch's capacity, `attemptCount` counts every one.
+    public var attempts: [SocketCall]
+    public var attemptCount: Int
+    /// Unix-socket and netlink calls (X11, D-Bus: IPC, not network), kept for the audit.
+    public var localCalls: [SocketCall]
+    public var localCount: Int
 
-    public var description: String { "network: \(rawValue)" }
+    public init(namespace: Namespace, notObservable: String? = nil, attempts: [SocketCall] = [], attemptCount: Int? = nil,
+                localCalls: [SocketCall] = [], localCount: Int? = nil) {
+        self.namespace = namespace
+        self.notObservable = notObservable
+        self.attempts = attempts
+        self.attemptCount = attemptCount ?? attempts.count
+        self.localCalls = localCalls
+        self.localCount = localCount ?? localCalls.count
+    }
+
+    public var observed: Bool { notObservable == nil }
+
+    public var description: String {
+        let namespaceWords = namespace == .isolated ? "isolated" : "shared with the host"
+        if let notObservable { return "network: \(namespaceWords), attempts not observable: \(notObservable)" }
+        let n = attemptCount == 1 ? "1 attempt" : "\(attemptCount) attempts"
+        switch (namespace, attemptCount) {
+        case (_, 0): return "network: \(namespaceWords), watched: no attempt"
+        case (.isolated, _): return "network: isolated, watched: \(n), none can leave the empty namespace"
+        case (.shared, _): return "network: shared with the host, watched: \(n), not blocked"
+        }
+    }
 }
 
 public struct RehearsalEffects: Equatable, Sendable, Codable {
@@ -105,5 +138,7 @@ public struct RehearsalEffects: Equatable, Sendable, Codable {
     /// The rehearsal did not start from the live state (screen beyond the threshold, or files).
     public var diverged: Bool { driftExceeded || !(homeDrift?.isEmpty ?? true) }
     /// Nothing observable happened (screen region aside).
-    public var isEmpty: Bool { files.isEmpty && processesSpawned.isEmpty && windowsMapped.isEmpty && windowsDestroyed.isEmpty }
+    public var isEmpty: Bool {
+        files.isEmpty && processesSpawned.isEmpty && windowsMapped.isEmpty && windowsDestroyed.isEmpty && network.attemptCount == 0
+    }
 }

@@ -47,10 +47,13 @@ public struct RehearsalOverheadReport: Equatable, Sendable, Codable {
 
 public enum RehearsalOverhead {
     /// Runs `steps` empty rehearsal steps (no input is sent) against a rehearsal and a live home and
-    /// reports each phase's time. `processRoot` is the rehearsal application's bwrap pid, if running.
+    /// reports each phase's time. `processRoot` is the rehearsal application's bwrap pid, if running,
+    /// and `network` its network watch (the `network` phase: waiting for pending reports, copying the window).
     public static func measure(definition: SandboxDefinition, rehearsal: SandboxHome, live: SandboxHome,
-                               processRoot: Int32?, windows: WindowLister?, steps: Int) throws -> RehearsalOverheadReport {
-        let recorder = EffectRecorder(home: rehearsal, definition: definition, processRoot: processRoot, windows: windows)
+                               processRoot: Int32?, windows: WindowLister?, network: NetworkWatch? = nil,
+                               steps: Int) throws -> RehearsalOverheadReport {
+        let recorder = EffectRecorder(home: rehearsal, definition: definition, processRoot: processRoot, windows: windows,
+                                      network: network)
         var phases: [String: [Double]] = [:]
         var previous: HomeCheckpoint?
         let strategy: SandboxDefinition.CheckpointStrategy =

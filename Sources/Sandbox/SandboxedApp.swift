@@ -24,10 +24,14 @@ public final class SandboxedApp {
     public let stdoutFile: String
     public let stderrFile: String
     private var process: ChildProcess?
+    /// The network watch of the current (or last) start; a new one per start. Before the first start,
+    /// and without the watcher program, it is unavailable with the reason.
+    public private(set) var networkWatch: NetworkWatch
 
     /// - Parameter logDirectory: where the application's stdout and stderr are written (created if missing).
     public init(command: BubblewrapCommand, logDirectory: String) throws {
         self.command = command
+        networkWatch = NetworkWatch(unavailable: "the application has not been started")
         do { try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true,
                                                      attributes: [.posixPermissions: 0o700]) } catch {
             throw SandboxError.homeFailed(path: logDirectory, reason: error.localizedDescription)
@@ -48,8 +52,15 @@ public final class SandboxedApp {
         guard FileManager.default.isExecutableFile(atPath: command.bwrapPath) else {
             throw SandboxError.executableNotFound(name: command.bwrapPath)
         }
+        let watch: NetworkWatch
+        switch command.watcher {
+        case .binary: watch = try NetworkWatch()
+        case .unavailable(let reason): watch = NetworkWatch(unavailable: reason)
+        }
         process = try ChildProcess(executable: command.bwrapPath, argv: argv, environment: ["PATH": "/usr/bin:/bin"],
-                                   stdout: stdoutFile, stderr: stderrFile)
+                                   stdout: stdoutFile, stderr: stderrFile, passing: watch.childEnd >= 0 ? watch.childEnd : nil)
+        networkWatch = watch
+        watch.childStarted()
     }
 
     /// Waits for the application to exit by itself.
@@ -96,6 +107,7 @@ public final class SandboxedApp {
             }
         }
         p.waitForever()
+        networkWatch.stop()
         return report(p, forced: forced)
     }
 

@@ -285,6 +285,11 @@ final class PolicyEvaluationTests: XCTestCase {
                        ["forbid-outside-home"], "a sibling folder with the same prefix is outside")
         XCTAssertEqual(try decide(policy, click, effects: RehearsalEffects(newWindows: [.init(windowClass: "XTerm", executable: "/usr/bin/xterm")])).effect, .ask)
         XCTAssertEqual(try decide(policy, click, effects: RehearsalEffects(networkAttempts: ["10.0.0.1:80"])).ruleIDs, ["forbid-network"])
+        // Attempts the rehearsal could not observe are unknown, not none: the network forbid cannot
+        // evaluate and so matches (fail safe), like an unrehearsed action.
+        let unobserved = try decide(policy, click, effects: RehearsalEffects(filesWritten: ["/home/user/a.txt"], networkNotObservable: "no watcher"))
+        XCTAssertEqual(unobserved.effect, .deny)
+        XCTAssertEqual(unobserved.ruleIDs, ["forbid-network"])
         // Not rehearsed: effect forbids cannot be evaluated and so match (fail safe).
         XCTAssertEqual(try decide(policy, click, effects: nil).effect, .deny)
     }

@@ -21,10 +21,11 @@ final class RehearsalOverheadTests: XCTestCase {
         try poll(timeout: 20, "the mousepad window") { display.windowTree().contains("\"Mousepad\")") }
 
         let report = try RehearsalOverhead.measure(definition: definition, rehearsal: rehearsal, live: live,
-                                                   processRoot: app.pid, windows: XwininfoWindows(display: display), steps: 5)
+                                                   processRoot: app.pid, windows: XwininfoWindows(display: display),
+                                                   network: app.networkWatch, steps: 5)
         let phases = Set(report.samples.map(\.phase))
         XCTAssertEqual(phases, ["checkpoint (live home)", "before.home.snapshot", "before.home.drift", "before.processes",
-                                "before.windows", "home.snapshot", "home.diff", "processes", "windows"])
+                                "before.windows", "home.snapshot", "home.diff", "network", "processes", "windows"])
         XCTAssertTrue(report.samples.allSatisfy { $0.seconds.count == 5 && $0.seconds.allSatisfy { $0 >= 0 } })
         XCTAssertEqual(report.homeFiles, 3)
         FileHandle.standardError.write(Data(("\nrehearsal overhead, mousepad home:\n" + report.table + "\n").utf8))

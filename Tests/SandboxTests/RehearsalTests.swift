@@ -5,17 +5,7 @@
 import XCTest
 @testable import Sandbox
 
-final class RehearsalTests: XCTestCase {
-    var displays: [TestDisplay] = []
-    var homes: [SandboxHome] = []
-    var apps: [SandboxedApp] = []
-
-    override func tearDown() {
-        for a in apps { a.stop(gracePeriod: 1) }
-        for d in displays { d.stop() }
-        for h in homes { try? h.discard() }
-    }
-
+final class RehearsalTests: SandboxTestCase {
     /// One stage (live or rehearsal) with the test's handle on its display.
     struct Stage {
         let display: TestDisplay

@@ -78,6 +78,19 @@ final class TestDisplay {
     deinit { stop() }
 }
 
+/// A test case that stops the applications, displays and homes its test started.
+class SandboxTestCase: XCTestCase {
+    var displays: [TestDisplay] = []
+    var homes: [SandboxHome] = []
+    var apps: [SandboxedApp] = []
+
+    override func tearDown() {
+        for a in apps { a.stop(gracePeriod: 1) }
+        for d in displays { d.stop() }
+        for h in homes { try? h.discard() }
+    }
+}
+
 /// Polls `condition` every 20 ms until it holds or the deadline passes (then throws, naming `what`).
 func poll(timeout: Double, _ what: String, _ condition: () throws -> Bool) throws {
     let deadline = Date().addingTimeInterval(timeout)
