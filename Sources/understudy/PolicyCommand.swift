@@ -81,9 +81,12 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Lint: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check policy files; exit 1 on any error.")
+        static let configuration = CommandConfiguration(abstract: "Check policy files; exit 1 on any error (and, with --strict, any warning).")
         @Argument(help: "Policy files.")
         var policies: [String]
+
+        @Flag(help: "Warnings fail too (CI runs the shipped policies this way).")
+        var strict = false
 
         func run() throws {
             var failed = false
@@ -96,7 +99,7 @@ struct PolicyCommand: ParsableCommand {
                 }
                 let findings = policy.lint()
                 for f in findings { print("\(path): \(f)") }
-                if findings.contains(where: { $0.severity == .error }) { failed = true }
+                if findings.contains(where: { $0.severity == .error || strict }) { failed = true }
                 if findings.isEmpty { print("\(path): ok (\(policy.rules.count) rules, hash \(policy.hash))") }
             }
             if failed { throw ExitCode(1) }
