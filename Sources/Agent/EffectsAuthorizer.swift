@@ -16,6 +16,8 @@ extension PolicyAuthorizer: EffectsAuthorizer {
     public func authorize(_ action: Action, context: ActionContext, rehearsal: RehearsalReport) throws -> Authorization {
         var request = PolicyAuthorizer.request(action, context)
         request.effectsPending = false
+        // Known only for a rehearsal that observed (its drift measures say whether it started from the live state).
+        request.rehearsalDiverged = rehearsal.rehearsed && rehearsal.effects != nil ? rehearsal.diverged : nil
         if let effects = rehearsal.effects, !rehearsal.diverged {
             request.effects = PolicyAuthorizer.policyEffects(effects, homeMount: rehearsal.homeMount ?? "/")
         }

@@ -54,6 +54,7 @@ extension Policy {
             "keys": r.keys.map { k in object(["any": strings(k.any.map(\.normalized))]) },
             "irreversible": r.irreversible.map(JSONValue.bool),
             "compensation": r.compensation.map(JSONValue.bool),
+            "rehearsal_diverged": r.rehearsalDiverged.map(JSONValue.bool),
             "effects": r.effects.map { e in
                 object([
                     "files_outside": e.filesOutside.map(strings),

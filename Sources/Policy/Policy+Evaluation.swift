@@ -72,6 +72,7 @@ extension Policy {
         if let c = rule.keys { checks.append(keyCheck(c, effect: rule.effect, request)) }
         if let c = rule.effects { checks += effectChecks(c, request.effects, pending: request.effectsPending) }
         if let wanted = rule.irreversible { checks.append(irreversibleCheck(wanted, request.irreversible)) }
+        if let wanted = rule.rehearsalDiverged { checks.append(divergedCheck(wanted, request)) }
 
         var failed = false, allHold = true
         for check in checks {
@@ -184,6 +185,16 @@ extension Policy {
     static func irreversibleCheck(_ wanted: Bool, _ irreversible: Bool?) -> Check {
         guard let irreversible else { return .error("whether the action can be undone is unknown (no sandbox)") }
         return irreversible == wanted ? .holds("irreversible: \(irreversible)") : .fails("irreversible: \(irreversible)")
+    }
+
+    static func divergedCheck(_ wanted: Bool, _ request: PolicyRequest) -> Check {
+        guard let diverged = request.rehearsalDiverged else {
+            if request.effectsPending {
+                return .fails("rehearsal pending: the action is rehearsed next and decided again")
+            }
+            return .error("the action was not rehearsed, so whether its rehearsal diverged is unknown")
+        }
+        return diverged == wanted ? .holds("rehearsal diverged: \(diverged)") : .fails("rehearsal diverged: \(diverged)")
     }
 
     static func effectChecks(_ c: EffectsCondition, _ effects: RehearsalEffects?, pending: Bool = false) -> [Check] {

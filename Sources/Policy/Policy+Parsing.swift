@@ -22,6 +22,7 @@
 //   effects.spawned = [...]  effects.spawned_any = bool  effects.network = bool
 //   irreversible = bool                                 the sandbox can (false) / cannot (true) undo the action
 //   compensation = bool                                 the request is (true) / is not (false) a rollback's compensation
+//   rehearsal_diverged = bool                           the rehearsal did (true) / did not (false) start from the live state
 
 import Actions
 import Foundation
@@ -144,6 +145,7 @@ extension Policy {
         }
         rule.irreversible = try r.bool("irreversible")
         rule.compensation = try r.bool("compensation")
+        rule.rehearsalDiverged = try r.bool("rehearsal_diverged")
         return rule
     }
 

@@ -63,6 +63,10 @@ public struct Rule: Sendable {
     /// Holds when the request is (true) or is not (false) a compensation: an input the rollback sends to
     /// undo a live step that diverged from its rehearsal, not an action the model proposed. Always known.
     public var compensation: Bool?
+    /// Holds when the action's rehearsal did (true) or did not (false) start from the live state — the
+    /// rehearsal screen had drifted beyond the threshold or its home differed — in which case its effects
+    /// are withheld. Unknown (not rehearsed) fails to evaluate, fail-safe like `effects`.
+    public var rehearsalDiverged: Bool?
 
     public init(id: String, effect: RuleEffect, actions: Set<ActionKind>, reason: String? = nil,
                 target: WindowCondition? = nil, focused: WindowCondition? = nil, text: TextCondition? = nil,

@@ -8,6 +8,8 @@
 //   budget = { steps, elapsed_seconds, actions_last_minute, typed_chars, consecutive_denials }
 //   irreversible = true | false          whether the sandbox could undo the action; absent: unknown
 //   compensation = true | false          the request is a rollback's compensation; absent: false
+//   rehearsal_diverged = true | false    the rehearsal did not start from the live state (use with
+//                                        effects = "none": its effects are withheld); absent: not rehearsed
 //   effects = { files_written = […], files_created, files_deleted, spawned, network,
 //               new_windows = [{ class = "…", executable = "…" }] }   absent or "none": not rehearsed
 //     network = ["connect inet 192.0.2.1:80 by /usr/bin/bash", …]   the attempts seen (absent: watched, none)
@@ -35,13 +37,15 @@ public struct PolicyContext: Equatable, Sendable {
     public var irreversible: Bool?
     /// `compensation = true`: the request is a rollback's compensation; absent: false.
     public var compensation = false
+    /// `rehearsal_diverged = true | false`; absent: unknown (not rehearsed).
+    public var rehearsalDiverged: Bool?
 
     public init() {}
 
     /// `effects.network`'s value for a rehearsal that could not observe network attempts.
     static let networkNotObservable = "not observable"
 
-    static let keys = ["screen", "pointer", "window", "focused", "budget", "effects", "irreversible", "compensation"]
+    static let keys = ["screen", "pointer", "window", "focused", "budget", "effects", "irreversible", "compensation", "rehearsal_diverged"]
 
     /// Reads the context keys present in `t` over `self`.
     mutating func read(from t: inout TOMLReader) throws {
@@ -66,6 +70,7 @@ public struct PolicyContext: Equatable, Sendable {
         }
         if let v = try t.bool("irreversible") { irreversible = v }
         if let v = try t.bool("compensation") { compensation = v }
+        if let v = try t.bool("rehearsal_diverged") { rehearsalDiverged = v }
         if let s = t.stringIfString("effects") {
             // "none": not rehearsed (as for a compensation), over defaults that have effects.
             guard s == "none" else { throw PolicyError.invalidValue(path: t.child("effects"), reason: "a table or \"none\"") }
@@ -131,6 +136,7 @@ public struct PolicyContext: Equatable, Sendable {
                                     focusedWindow: focusedWindow, budget: budget, effects: effects)
         request.irreversible = irreversible
         request.compensation = compensation
+        request.rehearsalDiverged = rehearsalDiverged
         return request
     }
 }

@@ -53,7 +53,7 @@ extension Policy {
             }
             // A rollback's compensations (keys, scrolls) are not rehearsed, so effect conditions fail on them.
             let compensationKinds: Set<ActionKind> = [.key, .scroll, .hscroll]
-            if rule.effects != nil && rule.effect != .permit && rule.compensation == nil
+            if (rule.effects != nil || rule.rehearsalDiverged != nil) && rule.effect != .permit && rule.compensation == nil
                 && !rule.actions.isDisjoint(with: compensationKinds) {
                 warning(rule, "effect conditions fail safe on a rollback's compensations, which are not rehearsed: this rule \(rule.effect == .forbid ? "denies" : "asks for") every compensation; add compensation = false to judge the model's actions only")
             }

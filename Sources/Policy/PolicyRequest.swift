@@ -105,6 +105,9 @@ public struct PolicyRequest: Equatable, Sendable {
     /// rehearsal (BackSpaces, the undo chord, a scroll back); false for the model's proposals.
     /// Compensations are not rehearsed, so `effects` is nil for them.
     public var compensation = false
+    /// Whether the rehearsal started from a state other than the live one (screen drift beyond the
+    /// threshold, or different files): then `effects` is nil, withheld. nil when not rehearsed.
+    public var rehearsalDiverged: Bool?
 
     public init(action: Action, screenWidth: Int, screenHeight: Int, pointer: Point? = nil,
                 windowUnderPoint: WindowFacts? = nil, focusedWindow: WindowFacts? = nil,

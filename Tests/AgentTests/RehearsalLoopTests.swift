@@ -218,6 +218,42 @@ final class RehearsalLoopTests: XCTestCase {
         XCTAssertTrue(reports.dropFirst().first?.contains("adopted the live state") ?? false, "\(reports)")
         XCTAssertEqual(text(rig.rehearsal.stage.home.path + "/Documents/notes.txt"), text(liveNotes))
     }
+
+    /// A policy can decide on the divergence itself (`rehearsal_diverged = true`), not only through its
+    /// effect rules failing safe: here it asks, the unattended approver refuses, nothing is sent.
+    func testAPolicyAsksWhenTheRehearsalDiverged() async throws {
+        let definition = try SandboxDefinition.load(contentsOf: RehearsalLoopTests.repository.path + "/Sandboxes/mousepad.toml")
+        let rig = try await rig(definition, window: "notes.txt")
+        let liveNotes = rig.live.home.path + "/Documents/notes.txt"
+        try rig.display.pressChord(["ctrl", "End"])
+        try rig.display.type("unreplayed")
+        try rig.display.pressChord(["ctrl", "s"])
+        let deadline = Date().addingTimeInterval(10)
+        while !(text(liveNotes)?.hasSuffix("unreplayed") ?? false) && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        _ = try await Settler(policy: SettlePolicy(), clock: SystemClock()).settle(DisplayScreen(display: rig.display))
+        let shared = RehearsalLoopTests.policy.components(separatedBy: "[[rule]]\nid = \"forbid-writes-outside-documents\"")
+        XCTAssertEqual(shared.count, 2, "the shared test policy changed")
+        let policy = shared[0] + """
+            [[rule]]
+            id = "ask-diverged"
+            effect = "ask"
+            actions = ["key", "type"]
+            rehearsal_diverged = true
+            compensation = false
+            reason = "the rehearsal did not start from the live state"
+            """
+        let run = try await session(rig, turns: [
+            try turn(#"{"action": "key", "keys": ["ctrl", "Home"]}"#),
+            try turn(#"{"action": "terminate", "status": "failure"}"#),
+        ], policy: policy)
+        XCTAssertEqual(run.input?.performed ?? [], [])
+        let decisions = run.records.filter { $0["type"] == .string("decision") }.compactMap { $0["data"] }
+        XCTAssertEqual(decisions.first?["effect"], .string("allow"), "before the rehearsal the condition is pending")
+        XCTAssertEqual(decisions.dropFirst().first?["effect"], .string("ask"))
+        XCTAssertEqual(decisions.dropFirst().first?["rule_ids"], .array([.string("ask-diverged")]))
+        let approvals = run.records.filter { $0["type"] == .string("approval") }
+        XCTAssertEqual(approvals.first?["data"]?["approved"], .bool(false))
+    }
 }
 
 extension RehearsalLoopTests {
