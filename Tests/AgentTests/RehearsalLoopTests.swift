@@ -189,15 +189,7 @@ final class RehearsalLoopTests: XCTestCase {
     func testARehearsalThatDriftedIsReportedAsDivergedAndItsEffectsAreNotTrusted() async throws {
         let definition = try SandboxDefinition.load(contentsOf: RehearsalLoopTests.repository.path + "/Sandboxes/mousepad.toml")
         let rig = try await rig(definition, window: "notes.txt")
-        let liveNotes = rig.live.home.path + "/Documents/notes.txt"
-        // The live editor saves something the rehearsal never saw (not through the agent).
-        try rig.display.pressChord(["ctrl", "End"])
-        try rig.display.type("unreplayed")
-        try rig.display.pressChord(["ctrl", "s"])
-        let deadline = Date().addingTimeInterval(10)
-        while !(text(liveNotes)?.hasSuffix("unreplayed") ?? false) && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
-        XCTAssertTrue(text(liveNotes)?.hasSuffix("unreplayed") ?? false)
-        _ = try await Settler(policy: SettlePolicy(), clock: SystemClock()).settle(DisplayScreen(display: rig.display))
+        let liveNotes = try await saveBehindTheRehearsalsBack(rig)
 
         let run = try await session(rig, turns: [
             try turn(#"{"action": "key", "keys": ["ctrl", "Home"]}"#),
@@ -219,18 +211,26 @@ final class RehearsalLoopTests: XCTestCase {
         XCTAssertEqual(text(rig.rehearsal.stage.home.path + "/Documents/notes.txt"), text(liveNotes))
     }
 
-    /// A policy can decide on the divergence itself (`rehearsal_diverged = true`), not only through its
-    /// effect rules failing safe: here it asks, the unattended approver refuses, nothing is sent.
-    func testAPolicyAsksWhenTheRehearsalDiverged() async throws {
-        let definition = try SandboxDefinition.load(contentsOf: RehearsalLoopTests.repository.path + "/Sandboxes/mousepad.toml")
-        let rig = try await rig(definition, window: "notes.txt")
+    /// The live editor saves something the rehearsal never saw (not through the agent), so the next
+    /// rehearsal starts from another state. Returns the live notes file's path.
+    func saveBehindTheRehearsalsBack(_ rig: Rig) async throws -> String {
         let liveNotes = rig.live.home.path + "/Documents/notes.txt"
         try rig.display.pressChord(["ctrl", "End"])
         try rig.display.type("unreplayed")
         try rig.display.pressChord(["ctrl", "s"])
         let deadline = Date().addingTimeInterval(10)
         while !(text(liveNotes)?.hasSuffix("unreplayed") ?? false) && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        XCTAssertTrue(text(liveNotes)?.hasSuffix("unreplayed") ?? false)
         _ = try await Settler(policy: SettlePolicy(), clock: SystemClock()).settle(DisplayScreen(display: rig.display))
+        return liveNotes
+    }
+
+    /// A policy can decide on the divergence itself (`rehearsal_diverged = true`), not only through its
+    /// effect rules failing safe: here it asks, the unattended approver refuses, nothing is sent.
+    func testAPolicyAsksWhenTheRehearsalDiverged() async throws {
+        let definition = try SandboxDefinition.load(contentsOf: RehearsalLoopTests.repository.path + "/Sandboxes/mousepad.toml")
+        let rig = try await rig(definition, window: "notes.txt")
+        _ = try await saveBehindTheRehearsalsBack(rig)
         let shared = RehearsalLoopTests.policy.components(separatedBy: "[[rule]]\nid = \"forbid-writes-outside-documents\"")
         XCTAssertEqual(shared.count, 2, "the shared test policy changed")
         let policy = shared[0] + """
