@@ -207,6 +207,10 @@ public final class SandboxRehearsal: Rehearsal {
         if !e.windowsMapped.isEmpty { said.append("windows mapped: \(e.windowsMapped.map { $0.executable ?? $0.wmClass ?? "?" })") }
         if !e.windowsDestroyed.isEmpty { said.append("windows destroyed: \(e.windowsDestroyed.map { $0.executable ?? $0.wmClass ?? "?" })") }
         if let r = e.changedRegion { said.append("screen changed in \(r.width)x\(r.height) at (\(r.x), \(r.y))") }
+        if e.network.attemptCount > 0 {
+            let shown = e.network.attempts.prefix(3).map(\.summary).joined(separator: ", ")
+            said.append("\(e.network) (\(shown)\(e.network.attempts.count > 3 ? ", …" : ""))")
+        }
         if said.isEmpty { said.append("no observable effect") }
         if !e.limitations.isEmpty { said.append("not observed: " + e.limitations.joined(separator: "; ")) }
         return "\(fidelity): \(events.joined(separator: "; ")); \(said.joined(separator: "; "))"

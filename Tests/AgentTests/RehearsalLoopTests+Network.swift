@@ -65,6 +65,9 @@ extension RehearsalLoopTests {
         }
         XCTAssertTrue(seen.contains("connect inet 192.0.2.1:80 /usr/bin/bash"), "\(seen)")
         XCTAssertEqual(rehearsal["data"]?["effects"]?["network"]?["namespace"], .string("isolated"))
+        // And its one-line report names it.
+        guard case .string(let report)? = rehearsal["data"]?["report"] else { return XCTFail("no report") }
+        XCTAssertTrue(report.contains("network: isolated, watched: ") && report.contains("connect inet 192.0.2.1:80 by /usr/bin/bash"), report)
     }
 
     func testWithoutTheWatcherANetworkRuleCannotEvaluateAndDenies() async throws {
