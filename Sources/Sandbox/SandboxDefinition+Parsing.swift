@@ -53,10 +53,34 @@ extension SandboxDefinition {
             try undo.finish()
         }
         let checkpoint = try Self.parseCheckpoint(try root.table("checkpoint"))
+        let postconditions = try Self.parsePostconditions(try root.table("postconditions"))
         try root.finish()
 
         return SandboxDefinition(name: name, description: description, app: app, screen: screen, home: home,
-                                 isolation: isolation, undoChord: undoChord, checkpoint: checkpoint, sourceFile: nil)
+                                 isolation: isolation, undoChord: undoChord, checkpoint: checkpoint,
+                                 postconditions: postconditions, sourceFile: nil)
+    }
+
+    private static func parsePostconditions(_ reader: TOMLReader?) throws -> Postconditions {
+        var p = Postconditions()
+        guard var r = reader else { return p }
+        p.appRunning = try r.bool("app_running") ?? false
+        p.writesPermitted = try r.bool("writes_permitted") ?? false
+        if let check = try r.strings("check") {
+            guard let first = check.first, !first.isEmpty else {
+                throw SandboxError.invalidValue(path: "postconditions.check", reason: "an argv with a program first")
+            }
+            p.check = check
+        }
+        if let timeout = try r.number("check_timeout") {
+            guard timeout > 0, timeout <= 300 else {
+                throw SandboxError.invalidValue(path: "postconditions.check_timeout", reason: "seconds in (0, 300]")
+            }
+            p.checkTimeout = timeout
+        }
+        try r.finish()
+        guard !p.isEmpty else { throw SandboxError.invalidValue(path: "postconditions", reason: "empty table: name at least one check") }
+        return p
     }
 
     private static func parseApp(_ r: inout TOMLReader) throws -> App {

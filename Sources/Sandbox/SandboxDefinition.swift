@@ -18,6 +18,8 @@ public struct SandboxDefinition: Equatable, Sendable, Codable {
     /// Sandbox does not import Actions. Nil when the application has none worth trusting.
     public var undoChord: String?
     public var checkpoint: CheckpointStrategy
+    /// What must hold after every live step; a step after which one fails is rolled back.
+    public var postconditions: Postconditions = Postconditions()
     /// The file the definition was read from, when it was read from one.
     public var sourceFile: String?
 
@@ -56,6 +58,20 @@ public struct SandboxDefinition: Equatable, Sendable, Codable {
         /// Further host paths bound read-only at the same place. Each one widens the sandbox; the
         /// isolation check still runs against the result.
         public var readOnlyBinds: [String]
+    }
+
+    /// Checks after each live step (`[postconditions]`); none by default.
+    public struct Postconditions: Equatable, Sendable, Codable {
+        /// The application is still running (a crash, or a dialog that closed it, fails the step).
+        public var appRunning = false
+        /// Every file the step created, changed or deleted in the home lies in `permitted_writes`.
+        public var writesPermitted = false
+        /// A program run in the application's sandbox on the live home (argv, no shell); exit 0 holds.
+        public var check: [String]?
+        public var checkTimeout: Double = 10
+
+        public init() {}
+        public var isEmpty: Bool { !appRunning && !writesPermitted && check == nil }
     }
 
     public enum NetworkAccess: String, Equatable, Sendable, Codable {

@@ -57,6 +57,50 @@ public final class SandboxStage {
         EffectRecorder(home: home, definition: definition, app: app, windows: windows)
     }
 
+    /// One post-condition after a live step.
+    public struct PostconditionResult: Equatable, Sendable {
+        public var name: String
+        public var holds: Bool
+        public var detail: String
+    }
+
+    /// Evaluates the definition's `[postconditions]`. `before` is the home as it was before the step
+    /// (needed for `writes_permitted`; without it that check fails, saying why). The check program
+    /// runs in this stage's sandbox (same definition and display, this home), never on the host.
+    public func checkPostconditions(homeBefore before: HomeSnapshot?) throws -> [PostconditionResult] {
+        let p = definition.postconditions
+        var results: [PostconditionResult] = []
+        if p.appRunning {
+            let running = app.isRunning
+            results.append(PostconditionResult(name: "app_running", holds: running,
+                                               detail: running ? "\(definition.name) is running" : "\(definition.name) is not running"))
+        }
+        if p.writesPermitted {
+            if let before {
+                let diff = HomeDiff.between(before, try home.snapshot(reusing: before))
+                let outside = diff.all.filter { !definition.permitsWrite(to: $0) }
+                results.append(PostconditionResult(
+                    name: "writes_permitted", holds: outside.isEmpty,
+                    detail: outside.isEmpty ? "\(diff.all.count) path(s) changed, all in \(definition.home.permittedWrites)"
+                        : "changed outside \(definition.home.permittedWrites): \(outside)"))
+            } else {
+                results.append(PostconditionResult(name: "writes_permitted", holds: false,
+                                                   detail: "the home was not captured before the step"))
+            }
+        }
+        if let check = p.check {
+            var command = app.command
+            command.watcher = .unavailable("post-condition checks run without the network watcher")
+            let r = try CommandRunner.run(command.argv(running: check), timeout: p.checkTimeout)
+            let output = IsolationCheck.brief(r.output)
+            let holds = r.status == 0 && !r.signalled
+            results.append(PostconditionResult(
+                name: "check", holds: holds,
+                detail: "\(check.joined(separator: " ")) \(r.signalled ? "killed by signal \(r.status)" : "exited \(r.status)")\(output.isEmpty ? "" : ": " + output)"))
+        }
+        return results
+    }
+
     public func checkpoint(label: String) throws -> HomeCheckpoint {
         try home.checkpoint(definition.checkpoint, label: label)
     }
@@ -75,8 +119,10 @@ public final class SandboxStage {
             steps.append(s)
             onStep(s)
         }
-        let restart = definition.checkpoint.restartAfterRestore && app.isRunning
-        if restart {
+        // With a restart the application runs afterwards even when it had died during the step (a crash
+        // is one of the things a rollback undoes).
+        let restart = definition.checkpoint.restartAfterRestore
+        if restart && app.isRunning {
             step(.stopApplication) {
                 let exit = app.stop(gracePeriod: 3)
                 return "\(definition.name) on \(display.name): " + (exit.map { "\($0.reason.rawValue) \($0.status)\($0.forced ? ", killed" : "")" } ?? "not running")
