@@ -30,6 +30,9 @@ public struct LoopConfiguration: Sendable {
     public var settle: SettlePolicy
     /// Where annotated screenshots for approval prompts are written (outside the agent's display).
     public var approvalDirectory: String?
+    /// After each live step that stands (with a step guard), the approver is shown the result and may
+    /// reject it, which rolls the step back.
+    public var reviewResults = false
 
     public init(task: String, maxSteps: Int = 30, maxSeconds: Double = 600, maxConsecutiveRefusals: Int = 3,
                 modelPixelBudget: Int = 1280 * 800, settle: SettlePolicy = SettlePolicy(),
@@ -62,9 +65,9 @@ public final class AgentLoop {
     public var preamble: [AuditEvent] = []
 
     // Session state.
-    private var notes: [StepNote] = []
-    private var feedback: String?
-    private var refusalsInARow = 0
+    var notes: [StepNote] = []
+    var feedback: String?
+    var refusalsInARow = 0
     private var executed = 0
     private var denied = 0
     private var rejected = 0
@@ -93,7 +96,7 @@ public final class AgentLoop {
     }
 
     /// Why a step ended the session.
-    private struct Stop: Error { var outcome: SessionOutcome }
+    struct Stop: Error { var outcome: SessionOutcome }
 
     /// Runs the session to its end. Never throws: every way of ending is an outcome with an exit code.
     public func run() async -> SessionResult {
@@ -354,31 +357,12 @@ public final class AgentLoop {
         let settled = try await desktopAsync { try await Settler(policy: configuration.settle, clock: clock).settle(screen) }
         try record(.settle(step: step, stable: settled.stable, polls: settled.polls,
                            milliseconds: Int(settled.seconds * 1000)))
-        // Rollback: compare the live outcome with the rehearsed one; undo the step when they differ.
-        if let stepGuard, let plan = rollbackPlan {
-            let outcome: LiveStepOutcome
-            do {
-                outcome = try await stepGuard.verify(action, plan: plan, rehearsal: report, input: input, authorize: { input in
-                    try self.authorizeCompensation(input, step: step, compensating: digest, guard: stepGuard)
-                }, onStep: { r in
-                    try self.record(.rollback(step: step, actionDigest: digest, kind: r.kind, detail: r.detail, ok: r.ok,
-                                              irreversible: false, ruleIDs: r.ruleIDs))
-                })
-            } catch let stop as Stop { throw stop } catch {
-                throw Stop(outcome: .rollbackFailed("\(error)"))
-            }
-            switch outcome {
-            case .matched(let detail):
-                try record(.verification(step: step, actionDigest: digest, outcome: "matched", detail: detail))
-            case .notVerified(let detail):
-                try record(.verification(step: step, actionDigest: digest, outcome: "not-verified", detail: detail))
-            case .rolledBack(let detail):
-                try record(.verification(step: step, actionDigest: digest, outcome: "rolled-back", detail: detail))
-                try await keepRehearsalInStep(step: step, digest: digest, executed: true)
-                notes.append(StepNote(index: step, action: gridJSON, outcome: .failed("rolled back: \(detail)")))
-                feedback = "Your last action (\(gridJSON)) did not do on the live screen what its rehearsal did (\(detail)); it was rolled back. Look at the new screenshot."
-                return nil
-            }
+        // Rollback: compare the live outcome with the rehearsed one (and the post-conditions, and the
+        // operator's review of the result); undo the step when one fails (AgentLoop+LiveStep.swift).
+        if let stepGuard, let plan = rollbackPlan,
+           try await verifyLiveStep(step: step, action: action, actionJSON: actionJSON, gridJSON: gridJSON, digest: digest,
+                                    plan: plan, report: report, stepGuard: stepGuard) {
+            return nil
         }
         try await keepRehearsalInStep(step: step, digest: digest, executed: true)
         notes.append(StepNote(index: step, action: gridJSON, outcome: .executed))
@@ -408,7 +392,7 @@ public final class AgentLoop {
     /// One input of a rollback's compensation put to the policy like a proposal, on the screen as it is
     /// now, marked as a compensation (not rehearsed: effect conditions fail safe). The decision is
     /// audited before the rollback sends anything; it authorizes no execution record.
-    private func authorizeCompensation(_ action: Action, step: Int, compensating stepDigest: String,
+    func authorizeCompensation(_ action: Action, step: Int, compensating stepDigest: String,
                                        guard stepGuard: LiveStepGuard) throws -> Authorization {
         let frame = try desktop { try screen.capture() }
         let screenshotBlob = try blob(try desktop { try encoder.png(frame) })
@@ -435,14 +419,7 @@ public final class AgentLoop {
         if let directory = configuration.approvalDirectory {
             let marked = try desktop { try encoder.png(try encoder.annotated(frame, target: point, window: target)) }
             annotatedBlob = try blob(marked)
-            let path = (directory as NSString).appendingPathComponent("step-\(step)-approval.png")
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                try Data(marked).write(to: URL(fileURLWithPath: path))
-                annotatedPath = path
-            } catch {
-                logger.warning("cannot write the annotated screenshot: \(error)")
-            }
+            annotatedPath = writeForReviewer(marked, in: directory, name: "step-\(step)-approval.png")
         }
         let request = ApprovalRequest(step: step, action: action, actionJSON: actionJSON, actionDigest: digest,
                                       screenshotHash: screenshotBlob, ruleIDs: authorization.ruleIDs,
@@ -467,7 +444,7 @@ public final class AgentLoop {
     /// Brings the rehearsal display back in step with the live one after a step (it ran the action
     /// first); what it did is audited as a rehearsal record. A failure stops the session: effects
     /// rehearsed on a state the live display does not have would mislead the policy.
-    private func keepRehearsalInStep(step: Int, digest: String, executed: Bool) async throws {
+    func keepRehearsalInStep(step: Int, digest: String, executed: Bool) async throws {
         let done: String?
         do { done = try await rehearsal.keepInStep(executed: executed) } catch {
             throw Stop(outcome: .safetyFailed("the rehearsal could not be kept in step: \(error)"))
@@ -494,23 +471,37 @@ public final class AgentLoop {
         return ModelImage(png: try encoder.png(small), width: width, height: height)
     }
 
-    private func record(_ event: AuditEvent) throws {
+    /// Writes a screenshot the approver is pointed to (outside the driven display); nil, with a warning,
+    /// when it cannot be written (the request then says so).
+    func writeForReviewer(_ png: [UInt8], in directory: String, name: String) -> String? {
+        let path = (directory as NSString).appendingPathComponent(name)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Data(png).write(to: URL(fileURLWithPath: path))
+            return path
+        } catch {
+            logger.warning("cannot write \(name) for the approver: \(error)")
+            return nil
+        }
+    }
+
+    func record(_ event: AuditEvent) throws {
         do { try audit.record(event) } catch { throw Stop(outcome: .auditFailed("\(error)")) }
     }
 
-    private func blob(_ bytes: [UInt8]) throws -> String {
+    func blob(_ bytes: [UInt8]) throws -> String {
         do { return try audit.storeBlob(bytes) } catch { throw Stop(outcome: .auditFailed("\(error)")) }
     }
 
-    private func desktop<T>(_ body: () throws -> T) throws -> T {
+    func desktop<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let stop as Stop { throw stop } catch {
             throw Stop(outcome: .desktopFailed("\(error)"))
         }
     }
 
-    private func desktopAsync<T>(_ body: () async throws -> T) async throws -> T {
+    func desktopAsync<T>(_ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch { throw Stop(outcome: .desktopFailed("\(error)")) }
     }
 
-    private func milliseconds(since start: Double) -> Int { Int((clock.now() - start) * 1000) }
+    func milliseconds(since start: Double) -> Int { Int((clock.now() - start) * 1000) }
 }

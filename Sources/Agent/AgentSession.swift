@@ -31,6 +31,9 @@ public struct AgentSession {
     /// Audit records written right after session_start, before the first step: the sandbox stages'
     /// isolation checks (`AuditEvent.isolation`).
     public var preamble: [AuditEvent] = []
+    /// The operator reviews the result of each live step that stands, and a rejection rolls it back
+    /// (needs a step guard and an approver a person answers).
+    public var reviewResults = false
 
     public static let defaultMaxSteps = 30
     public static let defaultMaxSeconds = 600.0
@@ -56,11 +59,13 @@ public struct AgentSession {
     public var configuration: LoopConfiguration {
         var steps = policy.budgets.maxSteps ?? AgentSession.defaultMaxSteps
         if let maxSteps { steps = min(steps, maxSteps) }
-        return LoopConfiguration(task: task, maxSteps: steps,
-                                 maxSeconds: policy.budgets.maxSeconds ?? AgentSession.defaultMaxSeconds,
-                                 maxConsecutiveRefusals: policy.budgets.maxConsecutiveDenials ?? AgentSession.defaultMaxRefusals,
-                                 modelPixelBudget: modelPixelBudget, settle: settle,
-                                 approvalDirectory: runDirectory.appendingPathComponent("approvals").path)
+        var configuration = LoopConfiguration(task: task, maxSteps: steps,
+                                              maxSeconds: policy.budgets.maxSeconds ?? AgentSession.defaultMaxSeconds,
+                                              maxConsecutiveRefusals: policy.budgets.maxConsecutiveDenials ?? AgentSession.defaultMaxRefusals,
+                                              modelPixelBudget: modelPixelBudget, settle: settle,
+                                              approvalDirectory: runDirectory.appendingPathComponent("approvals").path)
+        configuration.reviewResults = reviewResults
+        return configuration
     }
 
     /// Creates the run directory and its audit log. The command line opens it before the sandbox

@@ -8,6 +8,9 @@ import Actions
 import Desktop
 
 public struct ApprovalRequest: Equatable, Sendable {
+    /// What is asked: whether an action may run, or whether the result of one that ran is kept.
+    public enum Kind: String, Equatable, Sendable { case action, result }
+    public var kind: Kind = .action
     public var step: Int
     /// The action in screen pixels, as it will be executed.
     public var action: Action

@@ -63,6 +63,11 @@ public final class AuditLogSink: AuditSink {
             record = .approval(approver: approver, approved: approved, actionDigest: digest, screenshotBlob: shot)
             record.data["step"] = step(n)
             if let annotated { record.data["annotated_blob"] = .string(annotated) }
+        case .resultReview(let n, let digest, let approver, let kept, let shot):
+            record = AuditRecord(type: .resultReview, data: [
+                "step": step(n), "action_digest": .string(digest), "approver": .string(approver),
+                "kept": .bool(kept), "screenshot_blob": .string(shot),
+            ])
         case .rehearsal(let n, let digest, let report, let effectsJSON):
             record = AuditRecord(type: .rehearsal, data: ["step": step(n), "action_digest": .string(digest), "report": .string(report)])
             if let effectsJSON { record.data["effects"] = try AuditJSON.parse(effectsJSON) }

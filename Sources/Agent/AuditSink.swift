@@ -41,6 +41,9 @@ public enum AuditEvent: Equatable, Sendable {
     /// every probe with its outcome; `started` is false when the check (or the set-up after it) refused
     /// the run, with the reason in `detail`. Written right after session_start, before any step.
     case isolation(stage: String, display: String, probes: [IsolationProbe], started: Bool, detail: String)
+    /// The operator's review of a live step's result (`kept` false: they rejected it, and the step is
+    /// rolled back), bound to the step's action digest and the after-step screenshot.
+    case resultReview(step: Int, actionDigest: String, approver: String, kept: Bool, screenshotBlob: String)
     case sessionEnd(status: String, steps: Int)
 }
 

@@ -30,6 +30,8 @@ public struct RollbackPlan: Equatable, Sendable {
     /// Housekeeping that failed while preparing (an earlier checkpoint that could not be removed); the
     /// loop audits each as a `rollback` record `remove-checkpoint` with `ok: false`.
     public var warnings: [String] = []
+    /// The live home before the step, for the `writes_permitted` post-condition (nil when not asked for).
+    public var homeBefore: HomeSnapshot?
 }
 
 /// One audited step of a comparison or a rollback.
@@ -71,6 +73,9 @@ public protocol LiveStepGuard: AnyObject {
     func verify(_ action: Action, plan: RollbackPlan, rehearsal: RehearsalReport, input: InputDriver,
                 authorize: (Action) throws -> Authorization,
                 onStep: (RollbackRecord) throws -> Void) async throws -> LiveStepOutcome
+    /// Undoes the live step of `plan` for a reason found outside `verify` (the operator rejected the result).
+    func rollBack(_ plan: RollbackPlan, reason: String, input: InputDriver, authorize: (Action) throws -> Authorization,
+                  onStep: (RollbackRecord) throws -> Void) async throws -> LiveStepOutcome
 }
 
 public final class RollbackController: LiveStepGuard {
@@ -135,6 +140,7 @@ public final class RollbackController: LiveStepGuard {
         let screenBefore = try SandboxRehearsal.image(rehearsal.liveScreen.capture())
         var plan = RollbackPlan(compensation: compensation, checkpoint: checkpoint, screenBefore: screenBefore, summary: summary,
                                 warnings: warnings)
+        if definition.postconditions.writesPermitted { plan.homeBefore = try live.home.snapshot() }
         if !plan.reversible { plan.summary = "IRREVERSIBLE: " + summary }
         return plan
     }
@@ -142,31 +148,60 @@ public final class RollbackController: LiveStepGuard {
     public func verify(_ action: Action, plan: RollbackPlan, rehearsal report: RehearsalReport, input: InputDriver,
                        authorize: (Action) throws -> Authorization,
                        onStep: (RollbackRecord) throws -> Void) async throws -> LiveStepOutcome {
+        // Triggers, in order: the live outcome against the rehearsed one, then the definition's post-conditions.
+        var reason: String?
+        var verdict: LiveStepOutcome
         if report.diverged || !report.rehearsed {
-            return .notVerified("the rehearsal did not start from the live state, so its outcome is no reference")
+            verdict = .notVerified("the rehearsal did not start from the live state, so its outcome is no reference")
+        } else {
+            // The rehearsed outcome: the rehearsal home and screen after the same action.
+            let files = HomeDiff.between(try rehearsal.stage.home.snapshot(), try live.home.snapshot())
+            let screen = try rehearsal.measure(try SandboxRehearsal.image(rehearsal.screen.capture()),
+                                               against: try SandboxRehearsal.image(rehearsal.liveScreen.capture()))
+            let screenDiffers = screen.changedFraction > screenThreshold
+            verdict = .matched(String(format: "live outcome as rehearsed (files equal, screen %.3f%% apart)", screen.changedFraction * 100))
+            if !files.isEmpty || screenDiffers {
+                var why: [String] = []
+                if !files.isEmpty { why.append("files differ from the rehearsal: \(files.all)") }
+                if screenDiffers {
+                    why.append(String(format: "screen %.3f%% apart (threshold %.3f%%)", screen.changedFraction * 100, screenThreshold * 100))
+                }
+                reason = "live outcome diverged from the rehearsal: " + why.joined(separator: ", ")
+                try onStep(RollbackRecord(kind: "divergence", detail: reason ?? "", ok: true))
+            }
         }
-        // The rehearsed outcome: the rehearsal home and screen after the same action.
-        let files = HomeDiff.between(try rehearsal.stage.home.snapshot(), try live.home.snapshot())
-        let screen = try rehearsal.measure(try SandboxRehearsal.image(rehearsal.screen.capture()),
-                                           against: try SandboxRehearsal.image(rehearsal.liveScreen.capture()))
-        let screenDiffers = screen.changedFraction > screenThreshold
-        guard !files.isEmpty || screenDiffers else {
-            return .matched(String(format: "live outcome as rehearsed (files equal, screen %.3f%% apart)", screen.changedFraction * 100))
+        if reason == nil && !live.definition.postconditions.isEmpty {
+            let results = try live.checkPostconditions(homeBefore: plan.homeBefore)
+            for r in results { try onStep(RollbackRecord(kind: "postcondition", detail: "\(r.name): \(r.detail)", ok: r.holds)) }
+            let failed = results.filter { !$0.holds }
+            if !failed.isEmpty { reason = "post-condition failed: " + failed.map { "\($0.name) (\($0.detail))" }.joined(separator: "; ") }
         }
-        var why: [String] = []
-        if !files.isEmpty { why.append("files differ from the rehearsal: \(files.all)") }
-        if screenDiffers {
-            why.append(String(format: "screen %.3f%% apart (threshold %.3f%%)", screen.changedFraction * 100, screenThreshold * 100))
-        }
-        let reason = "live outcome diverged from the rehearsal: " + why.joined(separator: ", ")
-        try onStep(RollbackRecord(kind: "divergence", detail: reason, ok: true))
+        guard let reason else { return verdict }
+        return try await rollBack(plan, reason: reason, input: input, authorize: authorize, onStep: onStep)
+    }
 
+    /// Undoes the live step of `plan` for `reason` (the live outcome diverged, a post-condition failed,
+    /// or the operator rejected the result): the compensation when the policy permits it and it brings
+    /// the screen and files back, else the checkpoint restore; verified against the checkpoint. Throws
+    /// `RollbackFailure` when nothing can undo it.
+    public func rollBack(_ plan: RollbackPlan, reason: String, input: InputDriver, authorize: (Action) throws -> Authorization,
+                         onStep: (RollbackRecord) throws -> Void) async throws -> LiveStepOutcome {
         // Compensate.
         var restored = false
         switch plan.compensation {
         case .nothingToUndo:
             try onStep(RollbackRecord(kind: "compensation", detail: "nothing to undo", ok: true))
         case .pressKeys, .scrollBack, .undoChord:
+            if !live.app.isRunning {
+                // Input for an application that is gone would land elsewhere: restore instead.
+                try onStep(RollbackRecord(kind: "compensation", detail: "not sent: \(live.definition.name) is not running", ok: false))
+                guard plan.checkpoint != nil else {
+                    throw RollbackFailure(description: "\(reason); the application is not running and there is no checkpoint")
+                }
+                try await restoreAndWait(plan, onStep: onStep)
+                restored = true
+                break
+            }
             let inputs = try RollbackController.inputs(of: plan.compensation)
             if try compensate(inputs, words: RollbackController.words(plan.compensation), input: input,
                               authorize: authorize, onStep: onStep) == false {

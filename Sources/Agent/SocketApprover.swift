@@ -1,9 +1,11 @@
 // `--approve socket`: an external reviewer answers on a local unix socket.
 //
 // Protocol (one connection per request, one JSON line each way):
-//   agent → reviewer  {"step": 3, "action": {...}, "action_digest": "…", "screenshot_hash": "…",
+//   agent → reviewer  {"review": "action", "step": 3, "action": {...}, "action_digest": "…", "screenshot_hash": "…",
 //                      "rule_ids": [...], "reason": "…", "target": "…", "annotated_screenshot": "/path.png"}
 //   reviewer → agent  {"approved": true, "action_digest": "…", "screenshot_hash": "…"}
+// `review` is "action" (may this action run?) or "result" (`--review-results`: keep what this step did?
+// `screenshot_hash` and `annotated_screenshot` are then the screen after it; false rolls the step back).
 // The reply must repeat the digest and hash it approves (the loop refuses a grant for anything else).
 // The reviewer's identity is taken from the kernel (SO_PEERCRED: pid, uid, gid), not from the reply.
 // The socket file is created mode 0600 in a directory the caller chooses; no answer within the
@@ -65,6 +67,7 @@ public final class SocketApprover: Approver, @unchecked Sendable {
 
     static func requestLine(_ r: ApprovalRequest) -> String {
         var members: [(key: String, value: JSONValue)] = [
+            ("review", .string(r.kind.rawValue)),
             ("step", .number(String(r.step))),
             ("action", r.action.arguments),
             ("action_digest", .string(r.actionDigest)),

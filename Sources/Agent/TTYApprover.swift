@@ -41,6 +41,13 @@ public final class TTYApprover: Approver, @unchecked Sendable {
     }
 
     static func prompt(for request: ApprovalRequest) -> String {
+        if request.kind == .result {
+            return ["", "understudy: step \(request.step) ran; review its result",
+                    "  action:     \(request.actionJSON)",
+                    "  screenshot: \(request.annotatedScreenshotPath ?? "(not written)") (the screen after the step)",
+                    "  digest:     action \(request.actionDigest.prefix(16))…, screen \(request.screenshotHash.prefix(16))…",
+                    "Type yes to keep this result; anything else rolls the step back: "].joined(separator: "\n")
+        }
         var lines = ["", "understudy: step \(request.step) needs your approval"]
         lines.append("  action:     \(request.actionJSON)")
         if let target = request.target { lines.append("  target:     \(target.summary)") }

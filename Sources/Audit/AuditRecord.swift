@@ -18,6 +18,8 @@ public enum AuditRecordType: String, CaseIterable, Sendable {
     case rollback
     /// The start-up isolation check of one sandbox stage: every probe, before any action.
     case isolation
+    /// The operator's review of a live step's result: kept, or rejected (and rolled back).
+    case resultReview = "result_review"
     case sessionEnd = "session_end"
     /// Written by `AuditLog.open` after a crash; never by callers.
     case recovery

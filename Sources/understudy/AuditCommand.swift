@@ -156,6 +156,8 @@ struct AuditCommand: ParsableCommand {
             let failed = probes.filter { $0["passed"]?.boolValue != true }.compactMap { $0["name"]?.stringValue }
             return "\(s("stage")) on \(s("display")): \(data["passed"]?.boolValue == true ? "passed" : "FAILED") "
                 + "(\(probes.count - failed.count)/\(probes.count) probes)\(failed.isEmpty ? "" : " failed: " + failed.joined(separator: ", ")); \(s("outcome"))"
+        case "result_review":
+            return "\(data["kept"]?.boolValue == true ? "kept" : "REJECTED") by \(s("approver")) action \(short("action_digest")) screen \(short("screenshot_blob"))"
         case "session_end": return "status \(s("status"))"
         case "recovery": return "\(s("reason")); dropped \(data["dropped_bytes"]?.int64Value ?? 0) bytes"
         case "checkpoint": return "signed head through seq \(data["covers_seq"]?.int64Value ?? -1)"

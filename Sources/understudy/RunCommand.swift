@@ -53,12 +53,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The audit signing key (default ~/.config/understudy/audit-key; created if missing).")
     var key: String?
 
+    @Flag(name: .customLong("review-results"),
+          help: "With --sandbox and --approve tty|socket: show the approver the screen after each live step; a rejection rolls the step back.")
+    var reviewResults = false
+
     @Flag(help: "Debug logging on stderr.")
     var verbose = false
 
     func validate() throws {
         if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1") }
         if pixelBudget < 64 * 64 { throw ValidationError("--pixel-budget must be at least 4096") }
+        if reviewResults && sandbox == nil { throw ValidationError("--review-results needs --sandbox (a rejected result is rolled back there)") }
+        if reviewResults && approve == .auto { throw ValidationError("--review-results needs a person to answer: --approve tty or socket") }
     }
 
     func run() async throws {
@@ -81,6 +87,7 @@ struct RunCommand: AsyncParsableCommand {
                                  signingKey: try RunSetup.signingKey(key), approver: approver, maxSteps: maxSteps,
                                  modelPixelBudget: pixelBudget, sandboxHash: try RunSetup.sandboxHash(sandbox))
             setup.settle = SettlePolicy()
+            setup.reviewResults = reviewResults
         } catch {
             RunSetup.fail("\(error)")
         }

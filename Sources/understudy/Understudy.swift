@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 
 /// The command line: the only place that picks real implementations and bootstraps logging.
@@ -23,6 +24,26 @@ struct Understudy: AsyncParsableCommand {
             ReportCommand.self,
         ]
     )
+
+    /// Usage errors (an unknown option, a value that does not parse, a failed `validate()`) exit 2 like
+    /// every other set-up error of the command-line contract (docs/architecture.md), not with
+    /// argument-parser's own 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Logs go to stderr only: stdout carries machine-readable results and nothing else.

@@ -102,6 +102,7 @@ final class FakeAudit: AuditSink {
             case .compensationDecision(_, _, _, _, let v, _, _, _, _): return "compensation-decision:\(v.rawValue)"
             case .rollback(_, _, let kind, _, _, _, _): return "rollback:\(kind)"
             case .isolation(let stage, _, _, let started, _): return "isolation:\(stage):\(started)"
+            case .resultReview(_, _, _, let kept, _): return "result-review:\(kept)"
             case .sessionEnd(let s, _): return "end:\(s)"
             }
         }

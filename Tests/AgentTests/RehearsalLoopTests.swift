@@ -57,14 +57,17 @@ final class RehearsalLoopTests: XCTestCase {
 
     /// Runs a session on the rig's live display with `turns` replayed.
     func session(_ rig: Rig, turns: [String], rollback: Bool = false, policy: String = RehearsalLoopTests.policy,
-                 configure: ((RollbackController) -> Void)? = nil, inputSpy: ((Action) -> Void)? = nil) async throws
+                 configure: ((RollbackController) -> Void)? = nil, inputSpy: ((Action) -> Void)? = nil,
+                 reviewer: Approver? = nil) async throws
         -> (result: SessionResult, input: SpyInput?, records: [JSONValue], runDir: URL) {
         let runDir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("understudy-rehearsal-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: runDir) }
         var agent = AgentSession(task: "test", policy: try Policy(toml: policy),
                                  planner: try ReplayPlanner(path: "test.jsonl", contents: turns.joined(separator: "\n")),
-                                 display: rig.display, runDirectory: runDir, signingKey: AuditSigningKey())
+                                 display: rig.display, runDirectory: runDir, signingKey: AuditSigningKey(),
+                                 approver: reviewer ?? AutoApprover())
         agent.rehearsal = rig.rehearsal
+        agent.reviewResults = reviewer != nil
         if rollback {
             let controller = RollbackController(rehearsal: rig.rehearsal)
             configure?(controller)

@@ -40,6 +40,6 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertTrue(try String(contentsOfFile: runDir + "/report.html", encoding: .utf8).contains("does NOT verify"))
 
         let missing = try CLI.run(["report", runDir + "/nothing-here"])
-        XCTAssertEqual(missing.status, 64, missing.stderr)
+        XCTAssertEqual(missing.status, 2, missing.stderr)
     }
 }

@@ -129,5 +129,17 @@ final class RunAndDemoCommandTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("invalid model"), bad.stderr)
         let noPolicy = try CLI.run(["run", "--task", "x", "--model", "replay:/nonexistent.jsonl", "--policy", "/nonexistent.toml"])
         XCTAssertEqual(noPolicy.status, 2)
+        // Usage errors the argument parser finds exit 2 as well (not its own 64).
+        let zeroSteps = try CLI.run(["run", "--task", "x", "--model", "replay:/x.jsonl", "--max-steps", "0"])
+        XCTAssertEqual(zeroSteps.status, 2, zeroSteps.stderr)
+        let unknown = try CLI.run(["run", "--task", "x", "--model", "replay:/x.jsonl", "--no-such-option"])
+        XCTAssertEqual(unknown.status, 2, unknown.stderr)
+        // A result review needs a sandbox to roll back in and a person to answer.
+        let noSandbox = try CLI.run(["run", "--task", "x", "--model", "replay:/x.jsonl", "--review-results", "--approve", "socket"])
+        XCTAssertEqual(noSandbox.status, 2)
+        XCTAssertTrue(noSandbox.stderr.contains("--review-results needs --sandbox"), noSandbox.stderr)
+        let auto = try CLI.run(["run", "--task", "x", "--model", "replay:/x.jsonl", "--review-results", "--sandbox", "Sandboxes/mousepad.toml"])
+        XCTAssertEqual(auto.status, 2)
+        XCTAssertTrue(auto.stderr.contains("--approve tty or socket"), auto.stderr)
     }
 }
