@@ -25,7 +25,9 @@ extension AgentLoop {
             throw Stop(outcome: .rollbackFailed("\(error)"))
         }
         var why = "it did not do on the live screen what its rehearsal did"
-        if configuration.reviewResults, case .rolledBack = outcome {} else if configuration.reviewResults {
+        let stands: Bool
+        if case .rolledBack = outcome { stands = false } else { stands = true }
+        if configuration.reviewResults && stands {
             if let rejection = try await reviewResult(step: step, action: action, actionJSON: actionJSON, digest: digest) {
                 try record(.verification(step: step, actionDigest: digest,
                                          outcome: LiveStepOutcome.outcomeWord(outcome), detail: LiveStepOutcome.detail(outcome)))
