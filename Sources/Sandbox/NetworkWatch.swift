@@ -315,7 +315,9 @@ public final class NetworkWatch: @unchecked Sendable {
             let pointer = isConnect ? args[1] : args[4]
             let length = Int(UInt32(truncatingIfNeeded: isConnect ? args[2] : args[5]))
             var domain: Int32 = -1, type: Int32 = -1
-            let info = cseccomp_socket_info(pid, Int32(truncatingIfNeeded: args[0]), &domain, &type)
+            // The notification names the calling thread; a pidfd needs its process (the thread-group
+            // leader, which shares the descriptor table) unless the kernel has PIDFD_THREAD.
+            let info = cseccomp_socket_info(Self.threadGroup(of: pid), Int32(truncatingIfNeeded: args[0]), &domain, &type)
             var notes: [String] = []
             if info == 0 { call.socketType = SocketAddress.typeName(Int(type)) }
             let (addressFamily, text, problem) = Self.readAddress(pid: pid, pointer: pointer, length: length)
@@ -355,6 +357,15 @@ public final class NetworkWatch: @unchecked Sendable {
         if length > 128 { problem = "address length \(length) exceeds sockaddr_storage (the kernel refuses it)" }
         if Int(got) < wanted { problem = "address cut short at \(got) of \(wanted) bytes" }
         return (family, text, problem)
+    }
+
+    /// The process a thread belongs to (`Tgid:` of /proc/<tid>/status); the thread id itself when unreadable.
+    static func threadGroup(of tid: Int32) -> Int32 {
+        guard let status = try? String(contentsOfFile: "/proc/\(tid)/status", encoding: .utf8) else { return tid }
+        for line in status.split(separator: "\n") where line.hasPrefix("Tgid:") {
+            if let tgid = Int32(line.dropFirst(5).trimmingCharacters(in: .whitespaces)), tgid > 0 { return tgid }
+        }
+        return tid
     }
 
     static func executable(of pid: Int32) -> String? {

@@ -22,7 +22,7 @@ public struct SocketCall: Equatable, Sendable, Codable {
     public var sequence: UInt64
     /// CLOCK_MONOTONIC seconds when it was received.
     public var uptime: Double
-    /// Host pid of the calling thread's process.
+    /// Host id of the calling thread (the process id for a single-threaded program).
     public var pid: Int32
     /// /proc/<pid>/exe, read while the call was blocked; nil when unreadable.
     public var executable: String?

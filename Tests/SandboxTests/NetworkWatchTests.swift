@@ -132,6 +132,19 @@ final class NetworkWatchTests: SandboxTestCase {
         XCTAssertTrue(json.contains("\"address\":\"192.0.2.1:80\""), json)
     }
 
+    /// A connect made by a second thread (the notification names the thread, not the process): the
+    /// socket's family still comes from the kernel, not from the address the caller wrote.
+    func testAConnectFromASecondThreadIsClassifiedByTheKernelsFamily() throws {
+        let (effects, _, output) = try rehearse("""
+            /usr/bin/perl -Mthreads -MSocket -e 'socket(S, PF_INET, SOCK_STREAM, 0) or exit 3; my $t = threads->create(sub { connect(S, pack_sockaddr_in(80, inet_aton("192.0.2.1"))) ? 0 : 5 }); exit $t->join()'; echo "perl=$?"
+            """)
+        XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "perl=5", "the namespace refused the connect")
+        let connects = effects.network.attempts.filter { $0.call == .connect }
+        XCTAssertEqual(connects.map(\.summary), ["connect inet 192.0.2.1:80 by /usr/bin/perl"])
+        XCTAssertEqual(connects.first?.socketType, "stream", "known only from the kernel's descriptor")
+        XCTAssertNil(connects.first?.note, "no fallback to the caller's address family")
+    }
+
     /// (d) Without the watcher the application still runs, and the effects say the network was not
     /// observable instead of "no attempt".
     func testWithoutTheWatcherAttemptsAreNotObservableRatherThanNone() throws {
