@@ -4,6 +4,7 @@
 #include "cseccomp.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -109,4 +110,8 @@ int cseccomp_socket_info(int32_t pid, int fd, int *domain, int *type) {
     }
     close((int)pidfd);
     return r;
+}
+
+int cseccomp_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
 }

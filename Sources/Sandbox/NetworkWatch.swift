@@ -114,14 +114,19 @@ public final class NetworkWatch: @unchecked Sendable {
         // copies (a dup2 onto itself would leave close-on-exec set).
         let moved = fcntl(pair[1], F_DUPFD_CLOEXEC, 10)
         close(pair[1])
+        var pipeEnds: [Int32] = [-1, -1]
+        // pipe2 with O_CLOEXEC: no window in which a concurrent spawn inherits the pipe.
+        let piped = moved >= 0 ? cseccomp_pipe_cloexec(&pipeEnds) : -errno
+        guard piped == 0 else {
+            let reason = String(cString: strerror(-piped))
+            close(pair[0]); if moved >= 0 { close(moved) }
+            // Nothing stays open for deinit to close a second time.
+            channel = -1
+            childEnd = -1
+            throw SandboxError.launchFailed(argv: [], reason: "pipe for the network watch: \(reason)")
+        }
         channel = pair[0]
         childEnd = moved
-        var pipeEnds: [Int32] = [-1, -1]
-        guard moved >= 0, pipe(&pipeEnds) == 0, fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC) == 0,
-              fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC) == 0 else {
-            close(pair[0]); if moved >= 0 { close(moved) }
-            throw SandboxError.launchFailed(argv: [], reason: "pipe for the network watch: \(String(cString: strerror(errno)))")
-        }
         wake = (pipeEnds[0], pipeEnds[1])
     }
 

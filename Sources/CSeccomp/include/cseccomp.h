@@ -25,6 +25,9 @@ typedef struct {
     uint64_t args[6];
 } cseccomp_notification;
 
+/// pipe2(fds, O_CLOEXEC): a pipe whose ends no spawned child inherits, created atomically.
+int cseccomp_pipe_cloexec(int fds[2]);
+
 /// Receives the listener descriptor (SCM_RIGHTS) and the text of one message from the watcher.
 /// `*listener` is -1 when the message carried none. Returns the text's length, 0 at end of file.
 long cseccomp_receive_listener(int channel, int *listener, char *text, size_t capacity);
