@@ -45,6 +45,11 @@ public struct BubblewrapCommand: Equatable, Sendable {
     /// The network watcher run in front of the program (NetworkWatch.swift), or why there is none;
     /// without it the program runs directly and its network attempts are not observable.
     public var watcher: NetworkWatcher
+    /// False for programs that must reach no display (post-condition checks): neither the display's
+    /// socket nor its cookie is bound in, and DISPLAY/XAUTHORITY are not set.
+    public var withDisplay = true
+    /// The home bound read-only (programs that only look at it).
+    public var homeReadOnly = false
 
     /// Where the cookie appears inside the sandbox.
     public static let authorityMount = "/tmp/.Xauthority"
@@ -64,8 +69,13 @@ public struct BubblewrapCommand: Equatable, Sendable {
         var env = SandboxDefinition.baseEnvironment
         for (k, v) in definition.app.environment { env[k] = v }
         env["HOME"] = definition.home.mount
-        env["DISPLAY"] = display.name
-        env["XAUTHORITY"] = Self.authorityMount
+        if withDisplay {
+            env["DISPLAY"] = display.name
+            env["XAUTHORITY"] = Self.authorityMount
+        } else {
+            env["DISPLAY"] = nil
+            env["XAUTHORITY"] = nil
+        }
         return env
     }
 
@@ -92,9 +102,11 @@ public struct BubblewrapCommand: Equatable, Sendable {
         a += ["--ro-bind-try", "/var/cache/fontconfig", "/var/cache/fontconfig"]
         a += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
         a += ["--dir", "/tmp/.X11-unix", "--dir", "/tmp/.cache", "--dir", "/tmp/runtime"]
-        a += ["--bind", display.socketPath, display.socketPath]
-        a += ["--ro-bind", display.authorityFile, Self.authorityMount]
-        a += ["--bind", homePath, definition.home.mount]
+        if withDisplay {
+            a += ["--bind", display.socketPath, display.socketPath]
+            a += ["--ro-bind", display.authorityFile, Self.authorityMount]
+        }
+        a += [homeReadOnly ? "--ro-bind" : "--bind", homePath, definition.home.mount]
         for bind in isolation.readOnlyBinds { a += ["--ro-bind", bind, bind] }
         if let watcherPath = watcher.path { a += ["--ro-bind", watcherPath, NetworkWatcher.mountPoint] }
 

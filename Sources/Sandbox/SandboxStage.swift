@@ -89,14 +89,22 @@ public final class SandboxStage {
             }
         }
         if let check = p.check {
+            // In the application's sandbox, but reaching no display and only reading the home: a check
+            // looks, it never acts. A check that cannot run or does not finish fails (the step is rolled back).
             var command = app.command
             command.watcher = .unavailable("post-condition checks run without the network watcher")
-            let r = try CommandRunner.run(command.argv(running: check), timeout: p.checkTimeout)
-            let output = IsolationCheck.brief(r.output)
-            let holds = r.status == 0 && !r.signalled
-            results.append(PostconditionResult(
-                name: "check", holds: holds,
-                detail: "\(check.joined(separator: " ")) \(r.signalled ? "killed by signal \(r.status)" : "exited \(r.status)")\(output.isEmpty ? "" : ": " + output)"))
+            command.withDisplay = false
+            command.homeReadOnly = true
+            let what = check.joined(separator: " ")
+            do {
+                let r = try CommandRunner.run(command.argv(running: check), timeout: p.checkTimeout)
+                let output = IsolationCheck.brief(r.output)
+                results.append(PostconditionResult(
+                    name: "check", holds: r.status == 0 && !r.signalled,
+                    detail: "\(what) \(r.signalled ? "killed by signal \(r.status)" : "exited \(r.status)")\(output.isEmpty ? "" : ": " + output)"))
+            } catch {
+                results.append(PostconditionResult(name: "check", holds: false, detail: "\(what) did not complete: \(error)"))
+            }
         }
         return results
     }

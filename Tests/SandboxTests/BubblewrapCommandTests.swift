@@ -51,3 +51,54 @@ final class BubblewrapCommandTests: XCTestCase {
         XCTAssertEqual(Array(app.dropLast(2)), Array(probe.dropLast(1)))
     }
 }
+
+/// Post-condition checks run in the application's sandbox but reach no display and only read the home;
+/// one that cannot finish fails instead of stopping the session.
+final class PostconditionCheckTests: XCTestCase {
+    func stage(_ check: String, timeout: String = "10") throws -> SandboxStage {
+        let definition = try SandboxDefinition(toml: """
+            name = "checks"
+            [app]
+            command = ["/usr/bin/true"]
+            [postconditions]
+            check = \(check)
+            check_timeout = \(timeout)
+            """, baseDirectory: "/")
+        let stage = try SandboxStage(definition: definition, display: DisplayEndpoint(number: 97, authorityFile: "/nonexistent/auth"),
+                                     role: .live)
+        addTeardownBlock { try? stage.home.discard() }
+        return stage
+    }
+
+    func testTheCheckSeesNoDisplayAndCannotWriteTheHome() throws {
+        let stage = try stage(#"["/bin/sh", "-c", "test -z \"$DISPLAY$XAUTHORITY\" && ! ls /tmp/.X11-unix/X97 && ! touch probe.txt"]"#)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: stage.home.path + "/seen.txt"))
+        let results = try stage.checkPostconditions(homeBefore: nil)
+        XCTAssertEqual(results.map(\.name), ["check"])
+        XCTAssertTrue(results[0].holds, results[0].detail)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stage.home.path + "/probe.txt"))
+        // What made it hold: the application's own argv binds the display and the home read-write; the
+        // check's binds neither the display nor the home writable.
+        func binds(_ argv: [String], _ flag: String) -> [[String]] {
+            argv.indices.filter { argv[$0] == flag && $0 + 2 < argv.count }.map { [argv[$0 + 1], argv[$0 + 2]] }
+        }
+        let app = stage.app.command.argv()
+        XCTAssertTrue(binds(app, "--bind").contains([stage.home.path, "/home/user"]))
+        XCTAssertTrue(app.contains("/tmp/.X11-unix/X97"))
+        var check = stage.app.command
+        check.withDisplay = false
+        check.homeReadOnly = true
+        XCTAssertTrue(binds(check.argv(), "--ro-bind").contains([stage.home.path, "/home/user"]))
+        XCTAssertFalse(check.argv().contains("/tmp/.X11-unix/X97"))
+        XCTAssertFalse(check.argv().contains("DISPLAY"))
+    }
+
+    func testACheckThatDoesNotFinishFails() throws {
+        let stage = try stage(#"["/bin/sleep", "5"]"#, timeout: "0.5")
+        let results = try stage.checkPostconditions(homeBefore: nil)
+        XCTAssertEqual(results.map(\.holds), [false])
+        XCTAssertTrue(results[0].detail.contains("did not complete"), results[0].detail)
+        let missing = try self.stage(#"["/nonexistent/checker"]"#).checkPostconditions(homeBefore: nil)
+        XCTAssertEqual(missing.map(\.holds), [false], "\(missing)")
+    }
+}
