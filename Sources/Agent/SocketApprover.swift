@@ -6,6 +6,7 @@
 //   reviewer → agent  {"approved": true, "action_digest": "…", "screenshot_hash": "…"}
 // `review` is "action" (may this action run?) or "result" (`--review-results`: keep what this step did?
 // `screenshot_hash` and `annotated_screenshot` are then the screen after it; false rolls the step back).
+// The reply to a result review must carry `"review": "result"` too; without it the result is not kept.
 // The reply must repeat the digest and hash it approves (the loop refuses a grant for anything else).
 // The reviewer's identity is taken from the kernel (SO_PEERCRED: pid, uid, gid), not from the reply.
 // The socket file is created mode 0600 in a directory the caller chooses; no answer within the
@@ -125,6 +126,12 @@ public final class SocketApprover: Approver, @unchecked Sendable {
               case .string(let digest)? = reply["action_digest"], case .string(let shot)? = reply["screenshot_hash"] else {
             return ApprovalAnswer(approved: false, approver: approver + " (unreadable reply)",
                                   actionDigest: request.actionDigest, screenshotHash: request.screenshotHash)
+        }
+        // A result review must be answered as one: a reviewer that echoes any request back (written for
+        // action approvals) must not keep results it never looked at.
+        if request.kind == .result, reply["review"] != .string(ApprovalRequest.Kind.result.rawValue) {
+            return ApprovalAnswer(approved: false, approver: approver + " (the reply does not say \"review\": \"result\")",
+                                  actionDigest: digest, screenshotHash: shot)
         }
         return ApprovalAnswer(approved: approved, approver: approver, actionDigest: digest, screenshotHash: shot)
     }

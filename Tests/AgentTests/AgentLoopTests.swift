@@ -299,6 +299,36 @@ final class AgentLoopTests: XCTestCase {
         XCTAssertTrue(answer.approver.contains("pid=\(getpid())"), answer.approver)
     }
 
+    /// A result review is answered as one: a reply without `"review": "result"` (an action reviewer
+    /// echoing the request back) does not keep the result; with it, it does.
+    func testSocketResultReviewNeedsAReplyThatSaysSo() async throws {
+        for (reply, kept) in [(#"{"approved": true, "action_digest": "dd", "screenshot_hash": "ss"}"#, false),
+                              (#"{"review": "result", "approved": true, "action_digest": "dd", "screenshot_hash": "ss"}"#, true)] {
+            let path = NSTemporaryDirectory() + "understudy-result-\(getpid())-\(kept).sock"
+            let approver = try SocketApprover(path: path, timeout: 10)
+            var request = ApprovalRequest(step: 2, action: .type("x"), actionJSON: "{}", actionDigest: "dd", screenshotHash: "ss",
+                                          ruleIDs: [], reason: "review", target: nil, annotatedScreenshotPath: nil)
+            request.kind = .result
+            let seen = Box<String>("")
+            let reviewer = Thread {
+                let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+                defer { close(fd) }
+                var addr = sockaddr_un()
+                addr.sun_family = sa_family_t(AF_UNIX)
+                withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+                _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+                var buf = [UInt8](repeating: 0, count: 4096)
+                let n = read(fd, &buf, buf.count)
+                seen.value = String(decoding: buf[0..<max(0, n)], as: UTF8.self)
+                _ = (reply + "\n").withCString { write(fd, $0, strlen($0)) }
+            }
+            reviewer.start()
+            let answer = try await approver.review(request)
+            XCTAssertEqual(answer.approved, kept, answer.approver)
+            XCTAssertTrue(seen.value.hasPrefix(#"{"review":"result","#), seen.value)
+        }
+    }
+
     func testSocketApproverTimesOutToRefusal() async throws {
         let path = NSTemporaryDirectory() + "understudy-approve-t-\(getpid()).sock"
         let approver = try SocketApprover(path: path, timeout: 0.3)
@@ -399,4 +429,10 @@ extension AgentLoopTests {
         XCTAssertEqual(result.outcome, .succeeded)
         XCTAssertEqual(Array(audit.kinds.prefix(4)), ["session_start", "isolation:rehearsal:true", "isolation:live:true", "observation"])
     }
+}
+
+/// A value a reviewer thread writes and the test reads after the exchange.
+final class Box<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
 }
