@@ -7,7 +7,8 @@
 //   invariants every execution consumes an allow decision, or an ask decision plus an approval bound to
 //             the same action digest and screenshot, under the session's policy hash (a decision on a
 //             rollback's compensation, `compensation: true`, authorizes none), and none after an
-//             `isolation` record whose probes failed; nothing but a
+//             `isolation` record whose probes failed; a compensation recorded as sent follows allow
+//             decisions on its inputs (and none that refused) in its step; nothing but a
 //             checkpoint follows session_end; executions stay within max_steps.
 // It stops at the first problem and names its line and seq.
 
@@ -88,6 +89,8 @@ public enum AuditVerifier {
         var authorized: [String: Int] = [:]
         /// Action digests awaiting approval, with the screenshot the ask decision was made on.
         var pendingAsk: [String: String?] = [:]
+        /// Per step, the compensation decisions since the last compensation was sent: (allows, others).
+        var compensationDecisions: [Int64: (allows: Int, others: Int)] = [:]
         var checkedBlobs: Set<String> = []
         /// An isolation record reported a failed probe: the run was refused.
         var isolationFailed = false
@@ -154,6 +157,10 @@ public enum AuditVerifier {
                 // events are the rollback's), so it neither grants nor withdraws an authorization.
                 if r.data["compensation"]?.boolValue == true {
                     guard r.data["compensates"]?.stringValue != nil else { return problem("compensation decision without compensates") }
+                    let step = r.data["step"]?.int64Value ?? -1
+                    var counts = compensationDecisions[step] ?? (0, 0)
+                    if effect == .allow { counts.allows += 1 } else { counts.others += 1 }
+                    compensationDecisions[step] = counts
                     break
                 }
                 authorized[digest] = nil
@@ -183,6 +190,17 @@ public enum AuditVerifier {
                 let allPassed = !probes.isEmpty && probes.allSatisfy { $0["passed"]?.boolValue == true }
                 guard passed == allPassed else { return problem("isolation record's passed disagrees with its probes") }
                 if !passed { isolationFailed = true }
+            case .rollback:
+                // A compensation whose inputs were sent must follow allow decisions on them, and none
+                // that refused (the rollback sends nothing unless every input is allowed).
+                if r.data["kind"]?.stringValue == "compensation", r.data["ok"]?.boolValue == true,
+                   r.data["detail"]?.stringValue?.hasPrefix("sent:") == true {
+                    let step = r.data["step"]?.int64Value ?? -1
+                    guard let counts = compensationDecisions[step], counts.allows > 0, counts.others == 0 else {
+                        return problem("compensation sent in step \(step) without an allow decision on each of its inputs")
+                    }
+                    compensationDecisions[step] = nil
+                }
             case .execution:
                 report.executions += 1
                 if isolationFailed { return problem("execution after a failed isolation check") }

@@ -279,6 +279,35 @@ extension AuditVerifierTests {
         XCTAssertTrue(problem.message.contains("without a preceding allow"), problem.message)
     }
 
+    /// A compensation the log says was sent must follow allow decisions on its inputs in the same step,
+    /// and none that refused.
+    func testASentCompensationNeedsAllowDecisions() throws {
+        let p = AuditFixture.policyHash
+        func decision(_ effect: AuditDecisionEffect) -> AuditRecord {
+            var d = AuditRecord.decision(actionDigest: "bb", effect: effect, ruleIDs: ["r"], reason: "compensation",
+                                         policyHash: p, screenshotBlob: nil)
+            d.data["compensation"] = .bool(true)
+            d.data["compensates"] = .string("aa")
+            d.data["step"] = .int(3)
+            return d
+        }
+        let sent = AuditRecord(type: .rollback, data: [
+            "step": .int(3), "action_digest": .string("aa"), "kind": .string("compensation"),
+            "detail": .string("sent: 2 × BackSpace"), "ok": .bool(true), "irreversible": .bool(false),
+        ])
+        for (decisions, intact) in [([AuditDecisionEffect.allow], true), ([], false), ([.allow, .deny], false)] {
+            let f = try AuditFixture()
+            let log = try AuditLog.create(runDir: f.runDir, signingKey: f.key)
+            try log.append(.sessionStart(policyHash: p, modelID: "m", weightHash: "w", sandboxHash: "s", versions: [:]))
+            for effect in decisions { try log.append(decision(effect)) }
+            try log.append(sent)
+            try log.close()
+            let problem = f.verify().problem
+            XCTAssertEqual(problem == nil, intact, "\(decisions): \(String(describing: problem))")
+            if let problem { XCTAssertTrue(problem.message.contains("compensation sent in step 3"), problem.message) }
+        }
+    }
+
     /// The start-up isolation check is a record kind of its own; after a failed one nothing executes.
     func testIsolationRecordsVerifyAndAFailedOneForbidsExecutions() throws {
         func isolation(passed: Bool) -> AuditRecord {
