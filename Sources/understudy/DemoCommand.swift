@@ -139,7 +139,13 @@ struct DemoCommand: AsyncParsableCommand {
         let rehearsed = DemoCommand.rehearsalCheck(runDirectory: runDirectory)
         let done = result.exitCode == 0 && exited && output == scenario.expectedOutput
         let ok = done && verification.isIntact && isolation.passed && rehearsed.passed
+        // The run for a person: RUN_DIR/report.html (a failure to write it is said, not fatal).
+        var reportPath = "(not written)"
+        do { reportPath = try ReportCommand.write(runDirectory: runDirectory).path } catch {
+            say("the report could not be written: \(error)")
+        }
         RunSetup.report(result, runDirectory: runDirectory, extra: [
+            "report": reportPath,
             "demo": scenario.name, "app_output": output, "expected_output": scenario.expectedOutput,
             "app_output_source": app.stdoutFile, "sandbox": scenario.sandboxPath,
             "isolation": isolation.words, "rehearsed_steps": rehearsed.words,

@@ -31,9 +31,34 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let dir = URL(fileURLWithPath: runDir)
         let logPath = dir.appendingPathComponent(AuditLog.fileName).path
-        guard let data = FileManager.default.contents(atPath: logPath) else {
-            throw ValidationError("no audit log at \(logPath)")
+        guard FileManager.default.fileExists(atPath: logPath) else { throw ValidationError("no audit log at \(logPath)") }
+        let written: ReportCommand.Written
+        do { written = try Self.write(runDirectory: dir, to: out) } catch let e as ReportError {
+            throw ValidationError(e.description)
         }
+        print(JSONValue.object(["report": .string(written.path), "intact": .bool(written.intact),
+                                "records": .int(written.records), "steps": .int(written.steps)]).serialized)
+        if !written.intact {
+            StandardError.print("report: the audit log does not verify (\(written.problem ?? "")); the report says so")
+            throw ExitCode(1)
+        }
+    }
+
+    struct Written {
+        var path: String
+        var intact: Bool
+        var problem: String?
+        var records: Int
+        var steps: Int
+    }
+
+    struct ReportError: Error, CustomStringConvertible { var description: String }
+
+    /// Writes the page for `runDirectory` (to `out`, default RUN_DIR/report.html). `understudy demo` calls
+    /// it too.
+    static func write(runDirectory dir: URL, to out: String? = nil) throws -> Written {
+        let logPath = dir.appendingPathComponent(AuditLog.fileName).path
+        guard let data = FileManager.default.contents(atPath: logPath) else { throw ReportError(description: "no audit log at \(logPath)") }
         let verification = AuditVerifier.verify(runDirectory: dir)
         var records: [(line: Int, type: String, seq: Int64?, time: String, data: [(key: String, value: JSONValue)])] = []
         var unreadable: [Int] = []
@@ -73,15 +98,10 @@ struct ReportCommand: ParsableCommand {
 
         let outPath = out ?? dir.appendingPathComponent("report.html").path
         do { try Data(page.html.utf8).write(to: URL(fileURLWithPath: outPath), options: .atomic) } catch {
-            throw ValidationError("cannot write \(outPath): \(error.localizedDescription)")
+            throw ReportError(description: "cannot write \(outPath): \(error.localizedDescription)")
         }
-        let steps = Set(records.compactMap(step)).count
-        print(JSONValue.object(["report": .string(outPath), "intact": .bool(verification.isIntact),
-                                "records": .int(records.count), "steps": .int(steps)]).serialized)
-        if !verification.isIntact {
-            StandardError.print("report: the audit log does not verify (\(verification.problem.map { "\($0)" } ?? "")); the report says so")
-            throw ExitCode(1)
-        }
+        return Written(path: outPath, intact: verification.isIntact, problem: verification.problem.map { "\($0)" },
+                       records: records.count, steps: Set(records.compactMap(step)).count)
     }
 }
 

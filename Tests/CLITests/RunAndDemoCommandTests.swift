@@ -40,6 +40,9 @@ final class RunAndDemoCommandTests: XCTestCase {
         XCTAssertTrue(isolation.hasPrefix("live passed (") && isolation.contains(", rehearsal passed ("), isolation)
         XCTAssertEqual(json["rehearsed_steps"] as? String, "3/3 executed steps rehearsed, 3/3 matched their rehearsal")
         XCTAssertEqual(json["exit_code"] as? Int, 0)
+        // The demo leaves the run's report next to its audit trail.
+        XCTAssertEqual(json["report"] as? String, runDir + "/report.html")
+        XCTAssertTrue((try? String(contentsOfFile: runDir + "/report.html", encoding: .utf8))?.contains("The audit log verifies") ?? false)
         XCTAssertTrue(result.stderr.contains("used the shipped replay transcript Sandboxes/demo/zenity-entry.jsonl"), result.stderr)
         XCTAssertTrue(result.stderr.contains("under bubblewrap"), result.stderr)
         XCTAssertTrue(result.stderr.contains("exit code 0"))
