@@ -24,7 +24,6 @@ extension AgentLoop {
         } catch let stop as Stop { throw stop } catch {
             throw Stop(outcome: .rollbackFailed("\(error)"))
         }
-        var why = "it did not do on the live screen what its rehearsal did"
         let stands: Bool
         if case .rolledBack = outcome { stands = false } else { stands = true }
         if configuration.reviewResults && stands {
@@ -36,7 +35,6 @@ extension AgentLoop {
                 } catch let stop as Stop { throw stop } catch {
                     throw Stop(outcome: .rollbackFailed("\(error)"))
                 }
-                why = "the operator rejected its result"
             }
         }
         try record(.verification(step: step, actionDigest: digest, outcome: LiveStepOutcome.outcomeWord(outcome),
@@ -44,7 +42,9 @@ extension AgentLoop {
         guard case .rolledBack(let detail) = outcome else { return false }
         try await keepRehearsalInStep(step: step, digest: digest, executed: true)
         notes.append(StepNote(index: step, action: gridJSON, outcome: .failed("rolled back: \(detail)")))
-        feedback = "Your last action (\(gridJSON)) was rolled back: \(why) (\(detail)). Look at the new screenshot."
+        // `detail` says why: the live outcome diverged from the rehearsal, a post-condition failed, or the
+        // operator rejected the result.
+        feedback = "Your last action (\(gridJSON)) was rolled back: \(detail). Look at the new screenshot."
         return true
     }
 
