@@ -279,11 +279,7 @@ final class AgentLoopTests: XCTestCase {
                                       screenshotHash: "ss", ruleIDs: ["ask"], reason: "r", target: nil, annotatedScreenshotPath: nil)
         // The reviewer: a thread that connects, reads the request and approves what it was shown.
         let reviewer = Thread {
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var addr = sockaddr_un()
-            addr.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
-            _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+            let fd = connectedUnixSocket(path)
             var buf = [UInt8](repeating: 0, count: 4096)
             let n = read(fd, &buf, buf.count)
             let text = String(decoding: buf[0..<max(0, n)], as: UTF8.self)
@@ -311,12 +307,8 @@ final class AgentLoopTests: XCTestCase {
             request.kind = .result
             let seen = Box<String>("")
             let reviewer = Thread {
-                let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+                let fd = connectedUnixSocket(path)
                 defer { close(fd) }
-                var addr = sockaddr_un()
-                addr.sun_family = sa_family_t(AF_UNIX)
-                withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
-                _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
                 var buf = [UInt8](repeating: 0, count: 4096)
                 let n = read(fd, &buf, buf.count)
                 seen.value = String(decoding: buf[0..<max(0, n)], as: UTF8.self)
@@ -382,17 +374,8 @@ final class AgentLoopTests: XCTestCase {
         let path = NSTemporaryDirectory() + "understudy-loop-approve-\(getpid()).sock"
         let approver = try SocketApprover(path: path, timeout: 10)
         let reviewer = Thread {
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = connectedUnixSocket(path)
             defer { close(fd) }
-            var addr = sockaddr_un()
-            addr.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
-            let deadline = Date().addingTimeInterval(10)
-            while Date() < deadline {
-                let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
-                if ok == 0 { break }
-                usleep(10_000)
-            }
             var buf = [UInt8](repeating: 0, count: 65536)
             let n = read(fd, &buf, buf.count)
             guard n > 0, let request = try? JSONValue.parse(String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .newlines)),
@@ -435,4 +418,20 @@ extension AgentLoopTests {
 final class Box<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }
+}
+
+/// A reviewer's end: a unix stream socket connected to `path`, retried until the approver listens
+/// (at most `timeout` seconds; the caller closes it, and a failed connect shows up as a failed read).
+func connectedUnixSocket(_ path: String, timeout: Double = 10) -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    var addr = sockaddr_un()
+    addr.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        if ok == 0 { break }
+        usleep(10_000)
+    }
+    return fd
 }
